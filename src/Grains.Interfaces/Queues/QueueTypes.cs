@@ -1,0 +1,68 @@
+namespace OmniActors.Queues;
+
+/// <summary>A task as its queue partition sees it: enough to order and dispatch it.</summary>
+[GenerateSerializer, Alias("omni.QueueEntry")]
+public sealed record QueueEntry
+{
+    /// <summary>Task id.</summary>
+    [Id(0)] public required string TaskId { get; init; }
+    /// <summary>Priority, higher first.</summary>
+    [Id(1)] public int Priority { get; init; }
+    /// <summary>Not before this instant; null means now.</summary>
+    [Id(2)] public DateTimeOffset? DueAt { get; init; }
+}
+
+/// <summary>Live figures of one queue (summed over its partitions).</summary>
+[GenerateSerializer, Alias("omni.QueueStats")]
+public sealed record QueueStats
+{
+    /// <summary>Queue name.</summary>
+    [Id(0)] public required string Queue { get; init; }
+    /// <summary>Paused queues dispatch nothing.</summary>
+    [Id(1)] public bool Paused { get; init; }
+    /// <summary>Tasks ready to run now.</summary>
+    [Id(2)] public int Ready { get; init; }
+    /// <summary>Tasks due later (delayed or backing off).</summary>
+    [Id(3)] public int Scheduled { get; init; }
+    /// <summary>Tasks executing.</summary>
+    [Id(4)] public int Running { get; init; }
+    /// <summary>Cluster-wide concurrency limit.</summary>
+    [Id(5)] public int Concurrency { get; init; }
+    /// <summary>Partitions the queue is split into.</summary>
+    [Id(6)] public int Partitions { get; init; }
+    /// <summary>Attempts that succeeded since the partitions activated.</summary>
+    [Id(7)] public long Succeeded { get; init; }
+    /// <summary>Attempts that failed since the partitions activated.</summary>
+    [Id(8)] public long Failed { get; init; }
+    /// <summary>Attempts finished (any outcome) in the last minute.</summary>
+    [Id(9)] public int ThroughputPerMinute { get; init; }
+    /// <summary>Share of attempts in the last minute that failed, 0 to 1.</summary>
+    [Id(10)] public double FailureRate { get; init; }
+
+    /// <summary>Ready plus scheduled.</summary>
+    public int Depth => Ready + Scheduled;
+}
+
+/// <summary>Figures of one partition.</summary>
+[GenerateSerializer, Alias("omni.PartitionStats")]
+public sealed record PartitionStats
+{
+    /// <summary>Ready to run now.</summary>
+    [Id(0)] public int Ready { get; init; }
+    /// <summary>Due later.</summary>
+    [Id(1)] public int Scheduled { get; init; }
+    /// <summary>Executing.</summary>
+    [Id(2)] public int Running { get; init; }
+    /// <summary>Slots this partition may use.</summary>
+    [Id(3)] public int Share { get; init; }
+    /// <summary>Succeeded attempts since activation.</summary>
+    [Id(4)] public long Succeeded { get; init; }
+    /// <summary>Failed attempts since activation.</summary>
+    [Id(5)] public long Failed { get; init; }
+    /// <summary>Finished attempts in the last minute.</summary>
+    [Id(6)] public int RecentFinished { get; init; }
+    /// <summary>Failed attempts in the last minute.</summary>
+    [Id(7)] public int RecentFailed { get; init; }
+    /// <summary>Paused.</summary>
+    [Id(8)] public bool Paused { get; init; }
+}

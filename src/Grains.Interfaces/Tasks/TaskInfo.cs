@@ -1,0 +1,60 @@
+namespace OmniActors.Tasks;
+
+/// <summary>A task's full state: the row of the task table and what callers read.</summary>
+[GenerateSerializer, Alias("omni.TaskInfo")]
+public sealed record TaskInfo
+{
+    /// <summary>Task id.</summary>
+    [Id(0)] public required string Id { get; init; }
+    /// <summary>Queue name.</summary>
+    [Id(1)] public required string Queue { get; init; }
+    /// <summary>Queue partition that dispatches it.</summary>
+    [Id(2)] public int Partition { get; init; }
+    /// <summary>Action name.</summary>
+    [Id(3)] public required string Action { get; init; }
+    /// <summary>JSON payload.</summary>
+    [Id(4)] public required string Payload { get; init; }
+    /// <summary>Priority, higher first.</summary>
+    [Id(5)] public int Priority { get; init; }
+    /// <summary>Current state.</summary>
+    [Id(6)] public TaskStatus Status { get; init; }
+    /// <summary>Attempts started so far.</summary>
+    [Id(7)] public int Attempt { get; init; }
+    /// <summary>Retry policy in force.</summary>
+    [Id(8)] public required RetryPolicy Retry { get; init; }
+    /// <summary>Per-attempt time limit.</summary>
+    [Id(9)] public TimeSpan Timeout { get; init; }
+    /// <summary>How long the result is kept.</summary>
+    [Id(10)] public TimeSpan ResultTtl { get; init; }
+    /// <summary>Accepted at.</summary>
+    [Id(11)] public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>Last transition at.</summary>
+    [Id(12)] public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>Not to start before (delayed or retry backoff).</summary>
+    [Id(13)] public DateTimeOffset? DueAt { get; init; }
+    /// <summary>Start of the current or last attempt.</summary>
+    [Id(14)] public DateTimeOffset? StartedAt { get; init; }
+    /// <summary>Reached a terminal state at.</summary>
+    [Id(15)] public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>The running attempt is considered lost after this instant without a heartbeat.</summary>
+    [Id(16)] public DateTimeOffset? LeaseExpiresAt { get; init; }
+    /// <summary>The silo running the current attempt.</summary>
+    [Id(17)] public string? LeaseOwner { get; init; }
+    /// <summary>JSON result of a succeeded task, until it expires.</summary>
+    [Id(18)] public string? Result { get; init; }
+    /// <summary>The result is dropped after this instant.</summary>
+    [Id(19)] public DateTimeOffset? ResultExpiresAt { get; init; }
+    /// <summary>The most recent failure.</summary>
+    [Id(20)] public TaskError? LastError { get; init; }
+    /// <summary>The idempotency key it was submitted with.</summary>
+    [Id(21)] public string? IdempotencyKey { get; init; }
+    /// <summary>Fingerprint of the submitted spec, to tell a replay from a conflicting reuse of a key.</summary>
+    [Id(22)] public string? SpecHash { get; init; }
+    /// <summary>Why it was cancelled.</summary>
+    [Id(23)] public string? CancelReason { get; init; }
+    /// <summary>Optimistic-concurrency version of the row; 0 before the first write.</summary>
+    [Id(24)] public long Version { get; init; }
+
+    /// <summary>True once the result TTL has passed.</summary>
+    public bool ResultExpired(DateTimeOffset now) => ResultExpiresAt is { } at && now >= at;
+}

@@ -1,0 +1,27 @@
+namespace OmniActors.Tasks;
+
+/// <summary>What a caller asks to run: an action with a JSON payload on a queue.</summary>
+[GenerateSerializer, Alias("omni.TaskSpec")]
+public sealed record TaskSpec
+{
+    /// <summary>Registered action name, e.g. <c>send-message</c>.</summary>
+    [Id(0)] public required string Action { get; init; }
+    /// <summary>JSON text handed to the handler; <c>null</c> is sent as JSON null.</summary>
+    [Id(1)] public string? Payload { get; init; }
+    /// <summary>Queue name; <c>default</c> when omitted.</summary>
+    [Id(2)] public string? Queue { get; init; }
+    /// <summary>Higher runs first; FIFO within one priority.</summary>
+    [Id(3)] public int Priority { get; init; }
+    /// <summary>Run no earlier than this instant.</summary>
+    [Id(4)] public DateTimeOffset? RunAt { get; init; }
+    /// <summary>Run no earlier than this long after acceptance.</summary>
+    [Id(5)] public TimeSpan? Delay { get; init; }
+    /// <summary>The same key always names the same task: a repeat returns it instead of a second task.</summary>
+    [Id(6)] public string? IdempotencyKey { get; init; }
+    /// <summary>Per-attempt time limit; the action's or queue's default when omitted.</summary>
+    [Id(7)] public TimeSpan? Timeout { get; init; }
+    /// <summary>Retry policy; the action's default when omitted.</summary>
+    [Id(8)] public RetryPolicy? Retry { get; init; }
+    /// <summary>How long a result is kept after success; the configured default when omitted.</summary>
+    [Id(9)] public TimeSpan? ResultTtl { get; init; }
+}

@@ -1,0 +1,131 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OmniActors.Errors;
+using OmniActors.Tasks;
+
+namespace OmniActors.Domain;
+
+/// <summary>Checks a spec before anything is stored; the first problem found is returned.</summary>
+public static class TaskSpecValidator
+{
+    /// <summary>Null when valid, else the error to return to the caller.</summary>
+    public static TaskValidationException? Validate(TaskSpec spec, TaskLimits limits, Func<string, bool> isKnownAction, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(isKnownAction);
+
+        if (!IsValidName(spec.Action))
+        {
+            return Invalid($"Action name '{spec.Action}' is invalid: 1 to {TaskLimits.MaxNameLength} characters of letters, digits, '.', '_', '-', ':', starting with a letter or digit.");
+        }
+        if (!isKnownAction(spec.Action))
+        {
+            return new TaskValidationException(ErrorCodes.UnknownAction, $"Action '{spec.Action}' is not registered on the cluster.");
+        }
+        if (spec.Queue is { } queue && !IsValidName(queue))
+        {
+            return Invalid($"Queue name '{queue}' is invalid: 1 to {TaskLimits.MaxNameLength} characters of letters, digits, '.', '_', '-', ':', starting with a letter or digit.");
+        }
+        if (spec.Priority is < TaskLimits.MinPriority or > TaskLimits.MaxPriority)
+        {
+            return Invalid($"Priority {spec.Priority} is out of range [{TaskLimits.MinPriority}, {TaskLimits.MaxPriority}].");
+        }
+        if (PayloadError(spec.Payload, limits) is { } payloadError)
+        {
+            return payloadError;
+        }
+        if (spec.RunAt is not null && spec.Delay is not null)
+        {
+            return Invalid("Give either runAt or delay, not both.");
+        }
+        if (spec.Delay is { } delay && (delay < TimeSpan.Zero || delay > limits.MaxDelay))
+        {
+            return Invalid($"Delay {delay} is out of range [0, {limits.MaxDelay}].");
+        }
+        if (spec.RunAt is { } runAt && runAt - now > limits.MaxDelay)
+        {
+            return Invalid($"runAt {runAt:O} is more than {limits.MaxDelay} away.");
+        }
+        if (spec.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > limits.MaxTimeout))
+        {
+            return Invalid($"Timeout {timeout} is out of range (0, {limits.MaxTimeout}].");
+        }
+        if (spec.ResultTtl is { } ttl && (ttl < TimeSpan.Zero || ttl > limits.MaxDelay))
+        {
+            return Invalid($"Result TTL {ttl} is out of range [0, {limits.MaxDelay}].");
+        }
+        if (spec.IdempotencyKey is { } key && (key.Length == 0 || key.Length > TaskIds.MaxIdempotencyKeyLength))
+        {
+            return Invalid($"Idempotency key must be 1 to {TaskIds.MaxIdempotencyKeyLength} characters.");
+        }
+        return spec.Retry is { } retry ? RetryError(retry, limits) : null;
+    }
+
+    /// <summary>A fingerprint of everything in the spec but its idempotency key.</summary>
+    public static string Fingerprint(TaskSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(spec with { IdempotencyKey = null });
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+
+    /// <summary>True for a queue or action name we accept.</summary>
+    public static bool IsValidName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > TaskLimits.MaxNameLength || !char.IsAsciiLetterOrDigit(name[0]))
+        {
+            return false;
+        }
+        foreach (var ch in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(ch) && ch is not ('.' or '_' or '-' or ':'))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static TaskValidationException? PayloadError(string? payload, TaskLimits limits)
+    {
+        if (payload is null)
+        {
+            return null;
+        }
+        var size = Encoding.UTF8.GetByteCount(payload);
+        if (size > limits.MaxPayloadBytes)
+        {
+            return new TaskValidationException(ErrorCodes.PayloadTooLarge, $"Payload is {size} bytes; the limit is {limits.MaxPayloadBytes}.");
+        }
+        try
+        {
+            using var _ = JsonDocument.Parse(payload);
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return new TaskValidationException(ErrorCodes.MalformedPayload, $"Payload is not valid JSON: {ex.Message}");
+        }
+    }
+
+    private static TaskValidationException? RetryError(RetryPolicy retry, TaskLimits limits)
+    {
+        if (retry.MaxAttempts < 1 || retry.MaxAttempts > limits.MaxAttempts)
+        {
+            return Invalid($"maxAttempts {retry.MaxAttempts} is out of range [1, {limits.MaxAttempts}].");
+        }
+        if (retry.InitialDelay < TimeSpan.Zero || retry.MaxDelay < retry.InitialDelay || retry.MaxDelay > limits.MaxDelay)
+        {
+            return Invalid("Retry delays must satisfy 0 <= initialDelay <= maxDelay <= the delay limit.");
+        }
+        if (double.IsNaN(retry.Multiplier) || retry.Multiplier < 1 || retry.Multiplier > 10)
+        {
+            return Invalid($"Retry multiplier {retry.Multiplier} is out of range [1, 10].");
+        }
+        return null;
+    }
+
+    private static TaskValidationException Invalid(string message) => new(ErrorCodes.Validation, message);
+}
