@@ -66,3 +66,40 @@ public sealed record PartitionStats
     /// <summary>Paused.</summary>
     [Id(8)] public bool Paused { get; init; }
 }
+
+/// <summary>What happened when a partition asked a task to start.</summary>
+public enum StartKind
+{
+    /// <summary>An attempt is running.</summary>
+    Started = 0,
+    /// <summary>The task is not runnable now (finished, cancelled, or due later: see <see cref="StartResult.DueAt"/>).</summary>
+    NotRunnable = 1,
+    /// <summary>The silo hosting the task is shutting down and takes no work; try again later.</summary>
+    Refused = 2,
+}
+
+/// <summary>The answer to a start request.</summary>
+[GenerateSerializer, Alias("omni.StartResult")]
+public sealed record StartResult
+{
+    /// <summary>What happened.</summary>
+    [Id(0)] public StartKind Kind { get; init; }
+    /// <summary>The attempt started.</summary>
+    [Id(1)] public int Attempt { get; init; }
+    /// <summary>For a task not yet due: when it is.</summary>
+    [Id(2)] public DateTimeOffset? DueAt { get; init; }
+}
+
+/// <summary>A running task's lease as its task grain sees it.</summary>
+[GenerateSerializer, Alias("omni.LeaseStatus")]
+public sealed record LeaseStatus
+{
+    /// <summary>True while attempt <see cref="Attempt"/> still runs and holds its slot.</summary>
+    [Id(0)] public bool Holding { get; init; }
+    /// <summary>The attempt the answer is about.</summary>
+    [Id(1)] public int Attempt { get; init; }
+    /// <summary>When to check again while holding.</summary>
+    [Id(2)] public DateTimeOffset? NextCheckAt { get; init; }
+    /// <summary>When the lease was expired and the task retries: its new queue entry.</summary>
+    [Id(3)] public QueueEntry? Requeue { get; init; }
+}

@@ -20,14 +20,14 @@ public interface ITaskGrain : IGrainWithStringKey
     /// <summary>Deletes a dead-lettered task for good.</summary>
     [Alias("Purge")] Task Purge();
 
-    /// <summary>Queue partition: start an attempt now. False when the task is no longer runnable.</summary>
-    [Alias("Start")] Task<bool> Start();
+    /// <summary>Queue partition: start an attempt now.</summary>
+    [Alias("Start")] Task<StartResult> Start();
     /// <summary>Runner: an attempt ended.</summary>
     [Alias("ReportOutcome")] Task ReportOutcome(AttemptOutcome outcome);
     /// <summary>Runner: the attempt is alive, extend its lease. False if the attempt is no longer current.</summary>
     [Alias("Heartbeat")] Task<bool> Heartbeat(int attempt);
-    /// <summary>Queue partition: check a running task's lease; returns when to check again, or null when it no longer holds a slot.</summary>
-    [Alias("CheckLease")] Task<DateTimeOffset?> CheckLease();
+    /// <summary>Queue partition: check a running task's lease (expiring it when its holder is gone).</summary>
+    [Alias("CheckLease")] Task<LeaseStatus> CheckLease();
 }
 
 /// <summary>Front door for submissions (stateless, scales out): assigns ids and fans batches out to task grains.</summary>
@@ -52,36 +52,4 @@ public interface ITaskQueryGrain : IGrainWithIntegerKey
     [Alias("RequeueDeadLetters")] Task<int> RequeueDeadLetters(string? queue);
     /// <summary>Deletes every dead letter (of one queue, or all); returns how many.</summary>
     [Alias("PurgeDeadLetters")] Task<int> PurgeDeadLetters(string? queue);
-}
-
-/// <summary>One partition of a queue (key: <c>queue/index</c>): keeps its ready tasks in memory and pushes them to task grains.</summary>
-[Alias("omni.IQueuePartitionGrain")]
-public interface IQueuePartitionGrain : IGrainWithStringKey
-{
-    /// <summary>A task is ready now or due later.</summary>
-    [Alias("Enqueue")] Task Enqueue(QueueEntry entry);
-    /// <summary>A pending task was cancelled.</summary>
-    [Alias("Remove")] Task Remove(string taskId);
-    /// <summary>A running task let go of its slot; <paramref name="requeue"/> puts it back (retry).</summary>
-    [Alias("Release")] Task Release(string taskId, bool failed, QueueEntry? requeue);
-    /// <summary>Stops or restarts dispatching.</summary>
-    [Alias("SetPaused")] Task SetPaused(bool paused);
-    /// <summary>Its figures.</summary>
-    [Alias("GetStats")] Task<PartitionStats> GetStats();
-    /// <summary>Activates it (reloading from the task table) if it is not active.</summary>
-    [Alias("Wake")] Task Wake();
-}
-
-/// <summary>A queue as a whole (key: queue name): pause state and figures across its partitions.</summary>
-[Alias("omni.IQueueGrain")]
-public interface IQueueGrain : IGrainWithStringKey
-{
-    /// <summary>Stops dispatching on every partition; running tasks finish.</summary>
-    [Alias("Pause")] Task Pause();
-    /// <summary>Starts dispatching again.</summary>
-    [Alias("Resume")] Task Resume();
-    /// <summary>Whether it is paused.</summary>
-    [Alias("IsPaused")] Task<bool> IsPaused();
-    /// <summary>Figures summed over the partitions.</summary>
-    [Alias("GetStats")] Task<QueueStats> GetStats();
 }

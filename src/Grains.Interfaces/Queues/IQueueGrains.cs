@@ -1,0 +1,33 @@
+namespace OmniActors.Queues;
+
+/// <summary>One partition of a queue (key: <c>queue/index</c>): keeps its ready tasks in memory and pushes them to task grains.</summary>
+[Alias("omni.IQueuePartitionGrain")]
+public interface IQueuePartitionGrain : IGrainWithStringKey
+{
+    /// <summary>A task is ready now or due later.</summary>
+    [Alias("Enqueue")] Task Enqueue(QueueEntry entry);
+    /// <summary>A pending task was cancelled.</summary>
+    [Alias("Remove")] Task Remove(string taskId);
+    /// <summary>Attempt <paramref name="attempt"/> of a running task let go of its slot; <paramref name="requeue"/> puts it back (retry).</summary>
+    [Alias("Release")] Task Release(string taskId, int attempt, bool failed, QueueEntry? requeue);
+    /// <summary>Stops or restarts dispatching.</summary>
+    [Alias("SetPaused")] Task SetPaused(bool paused);
+    /// <summary>Its figures.</summary>
+    [Alias("GetStats")] Task<PartitionStats> GetStats();
+    /// <summary>Activates it (reloading from the task table) if it is not active.</summary>
+    [Alias("Wake")] Task Wake();
+}
+
+/// <summary>A queue as a whole (key: queue name): pause state and figures across its partitions.</summary>
+[Alias("omni.IQueueGrain")]
+public interface IQueueGrain : IGrainWithStringKey
+{
+    /// <summary>Stops dispatching on every partition; running tasks finish.</summary>
+    [Alias("Pause")] Task Pause();
+    /// <summary>Starts dispatching again.</summary>
+    [Alias("Resume")] Task Resume();
+    /// <summary>Whether it is paused.</summary>
+    [Alias("IsPaused")] Task<bool> IsPaused();
+    /// <summary>Figures summed over the partitions.</summary>
+    [Alias("GetStats")] Task<QueueStats> GetStats();
+}

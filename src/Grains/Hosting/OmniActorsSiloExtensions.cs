@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OmniActors.Actions;
+using OmniActors.Queues;
+using OmniActors.Running;
+using OmniActors.Storage;
+using OmniActors.Storage.Sqlite;
+using OmniActors.Tasks;
+
+namespace OmniActors.Hosting;
+
+/// <summary>The one composition of OmniActors' grains and services, shared by the silo and the tests.</summary>
+public static class OmniActorsSiloExtensions
+{
+    /// <summary>
+    /// Adds the task queue to a silo: storage (task table, grain state, reminders) per
+    /// <c>OmniActors:Storage</c>, the runner, the built-in actions and recovery at start.
+    /// </summary>
+    public static ISiloBuilder AddOmniActors(this ISiloBuilder silo, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var services = silo.Services;
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<TaskOptions>().BindConfiguration(TaskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueueOptions>().BindConfiguration(QueueOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RunnerOptions>().BindConfiguration(RunnerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<QueueTopology>();
+        services.AddSingleton<ActionRegistry>();
+        services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
+        services.AddSingleton<TaskRunner>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TaskRunner>());
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaBootstrap>();
+
+        services.AddHttpClient(HttpAction.ClientName);
+        services.AddAction<NoopAction>("noop");
+        services.AddAction<EchoAction>("echo");
+        services.AddAction<HttpAction>("http");
+
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        switch (storage.Provider)
+        {
+            case "Sqlite":
+                var connectionString = SqliteDatabase.ConnectionString(storage);
+                services.AddSingleton<SqliteTaskStore>();
+                services.AddSingleton<ITaskStore>(sp => sp.GetRequiredService<SqliteTaskStore>());
+                silo.AddAdoNetGrainStorage(OmniStorage.GrainStorageName, o =>
+                {
+                    o.Invariant = OmniStorage.SqliteInvariant;
+                    o.ConnectionString = connectionString;
+                });
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = OmniStorage.SqliteInvariant;
+                    o.ConnectionString = connectionString;
+                });
+                break;
+            default:
+                throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions),
+                    [$"{StorageOptions.Section}:Provider '{storage.Provider}' is not supported; use Sqlite."]);
+        }
+        return silo;
+    }
+}

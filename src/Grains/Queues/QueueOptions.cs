@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OmniActors.Queues;
+
+/// <summary>Queue concurrency and partitioning (<c>OmniActors:Queues</c>).</summary>
+public sealed class QueueOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "OmniActors:Queues";
+
+    /// <summary>Cluster-wide running tasks per queue when the queue has no setting of its own.</summary>
+    [Range(1, 100_000)] public int DefaultConcurrency { get; set; } = 64;
+
+    /// <summary>Partitions per queue (each a grain dispatching its share of the concurrency).</summary>
+    [Range(1, 1024)] public int DefaultPartitions { get; set; } = 4;
+
+    /// <summary>Per-queue settings by queue name, e.g. <c>OmniActors:Queues:Items:emails:Concurrency</c>.</summary>
+    public Dictionary<string, QueueSettings> Items { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One queue's settings.</summary>
+public sealed class QueueSettings
+{
+    /// <summary>Cluster-wide running tasks.</summary>
+    [Range(1, 100_000)] public int? Concurrency { get; set; }
+
+    /// <summary>Partitions.</summary>
+    [Range(1, 1024)] public int? Partitions { get; set; }
+}

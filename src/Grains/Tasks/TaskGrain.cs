@@ -1,0 +1,293 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OmniActors.Actions;
+using OmniActors.Domain;
+using OmniActors.Errors;
+using OmniActors.Queues;
+using OmniActors.Running;
+using OmniActors.Storage;
+using Orleans.Runtime;
+using TaskStatus = OmniActors.Tasks.TaskStatus;
+
+namespace OmniActors.Tasks;
+
+/// <summary>
+/// One task. Thin: <see cref="TaskLifecycle"/> decides every transition; this grain persists it to the task
+/// table before answering (persist-before-return), publishes its events, and talks to its queue partition
+/// and the silo's runner.
+/// </summary>
+internal sealed partial class TaskGrain(
+    ITaskStore store,
+    TaskRunner runner,
+    ActionRegistry actions,
+    QueueTopology topology,
+    IOptions<TaskOptions> taskOptions,
+    ITaskEventSink events,
+    ILocalSiloDetails silo,
+    IClusterMembershipService membership,
+    TimeProvider time,
+    ILogger<TaskGrain> logger) : Grain, ITaskGrain
+{
+    private readonly TaskOptions _options = taskOptions.Value;
+    private readonly List<TaskCompletionSource> _waiters = [];
+    private TaskInfo? _state;
+
+    private string Id => this.GetPrimaryKeyString();
+    private string Owner => silo.SiloAddress.ToParsableString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        _state = await store.GetAsync(Id, cancellationToken);
+
+    public async Task<SubmitResult> Submit(TaskSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var now = time.GetUtcNow();
+        var fingerprint = TaskSpecValidator.Fingerprint(spec);
+        if (_state is { } existing)
+        {
+            if (spec.IdempotencyKey is not null && existing.IdempotencyKey == spec.IdempotencyKey)
+            {
+                return existing.SpecHash == fingerprint
+                    ? new SubmitResult { Task = View(existing, now), Created = false }
+                    : throw new ConflictException(ErrorCodes.IdempotencyConflict,
+                        $"Idempotency key '{spec.IdempotencyKey}' was already used for task {Id} with a different request.");
+            }
+            throw new ConflictException(ErrorCodes.Conflict, $"Task {Id} already exists.");
+        }
+        if (TaskSpecValidator.Validate(spec, _options.Limits, actions.Contains, now) is { } invalid)
+        {
+            throw invalid;
+        }
+        var queue = spec.Queue ?? TaskDefaults.DefaultQueue;
+        var created = TaskLifecycle.Create(Id, topology.PartitionOf(queue, Id), spec, _options.DefaultsFor(actions.Find(spec.Action)), fingerprint, now);
+        var state = await PersistAsync(created, now);
+        await Partition(state).Enqueue(EntryOf(state));
+        return new SubmitResult { Task = View(state, now), Created = true };
+    }
+
+    public Task<TaskInfo?> Get() => Task.FromResult(_state is null ? null : View(_state, time.GetUtcNow()));
+
+    public async Task<TaskInfo?> WaitForEnd(TimeSpan maxWait)
+    {
+        if (_state is null || _state.Status.IsTerminal())
+        {
+            return await Get();
+        }
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _waiters.Add(waiter);
+        try
+        {
+            await waiter.Task.WaitAsync(maxWait, time);
+        }
+        catch (TimeoutException)
+        {
+            // The caller gets the current state and may wait again.
+        }
+        finally
+        {
+            _waiters.Remove(waiter);
+        }
+        return await Get();
+    }
+
+    public async Task<TaskInfo> Cancel(string? reason)
+    {
+        var state = Existing();
+        var now = time.GetUtcNow();
+        var transition = TaskLifecycle.Apply(state, new TaskCommand.Cancel(reason), now);
+        if (!transition.Accepted)
+        {
+            throw new ConflictException(ErrorCodes.InvalidTransition, transition.Rejection!);
+        }
+        var cancelled = await PersistAsync(transition, now);
+        if (state.Status == TaskStatus.Running)
+        {
+            // The slot is released when the runner reports the handler has stopped.
+            runner.Cancel(Id, state.Attempt);
+        }
+        else
+        {
+            await Partition(state).Remove(Id);
+        }
+        return View(cancelled, now);
+    }
+
+    public async Task<TaskInfo> Requeue()
+    {
+        var now = time.GetUtcNow();
+        var transition = TaskLifecycle.Apply(Existing(), new TaskCommand.Requeue(), now);
+        if (!transition.Accepted)
+        {
+            throw new ConflictException(ErrorCodes.InvalidTransition, transition.Rejection!);
+        }
+        var state = await PersistAsync(transition, now);
+        await Partition(state).Enqueue(EntryOf(state));
+        return View(state, now);
+    }
+
+    public async Task Purge()
+    {
+        var state = Existing();
+        if (state.Status != TaskStatus.DeadLettered)
+        {
+            throw new ConflictException(ErrorCodes.InvalidTransition, $"Only dead-lettered tasks can be purged; task {Id} is {state.Status}.");
+        }
+        await store.DeleteAsync(Id, state.Version);
+        _state = null;
+        DeactivateOnIdle();
+    }
+
+    public async Task<StartResult> Start()
+    {
+        if (!runner.Accepting)
+        {
+            return new StartResult { Kind = StartKind.Refused };
+        }
+        if (_state is not { } state)
+        {
+            return new StartResult { Kind = StartKind.NotRunnable };
+        }
+        var now = time.GetUtcNow();
+        var transition = TaskLifecycle.Apply(state, new TaskCommand.Start(Owner, runner.LeaseDuration), now);
+        if (!transition.Accepted)
+        {
+            var notDue = state.Status is TaskStatus.Scheduled or TaskStatus.Retrying ? state.DueAt : null;
+            return new StartResult { Kind = StartKind.NotRunnable, DueAt = notDue };
+        }
+        var running = await PersistAsync(transition, now);
+        if (!runner.TryStart(new RunRequest(Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout)))
+        {
+            // The silo began stopping between the check and now: give the attempt back.
+            await PersistAsync(TaskLifecycle.Apply(running, new TaskCommand.Interrupt(running.Attempt), now), now);
+            return new StartResult { Kind = StartKind.Refused };
+        }
+        return new StartResult { Kind = StartKind.Started, Attempt = running.Attempt };
+    }
+
+    public async Task ReportOutcome(AttemptOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (_state is not { } state)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        TaskCommand command = outcome.Kind switch
+        {
+            AttemptOutcomeKind.Succeeded => new TaskCommand.Complete(outcome.Attempt, outcome.Result),
+            AttemptOutcomeKind.Interrupted => new TaskCommand.Interrupt(outcome.Attempt),
+            _ => new TaskCommand.Fail(outcome.Attempt, outcome.ErrorType ?? "Cancelled", outcome.ErrorMessage ?? "The attempt was cancelled.",
+                outcome.NonRetryable, Random.Shared.NextDouble()),
+        };
+        var transition = outcome.Kind == AttemptOutcomeKind.Cancelled && state.Status != TaskStatus.Running
+            ? null
+            : TaskLifecycle.Apply(state, command, now);
+        if (transition is { Accepted: false })
+        {
+            LogReportRefused(Id, outcome.Attempt, transition.Rejection!);
+        }
+        var after = transition is { Accepted: true } ? await PersistAsync(transition, now) : state;
+        var requeue = after.Status is TaskStatus.Queued or TaskStatus.Retrying ? EntryOf(after) : null;
+        await Partition(after).Release(Id, outcome.Attempt, outcome.Kind != AttemptOutcomeKind.Succeeded, requeue);
+    }
+
+    public async Task<bool> Heartbeat(int attempt)
+    {
+        if (_state is not { } state)
+        {
+            return false;
+        }
+        var now = time.GetUtcNow();
+        var transition = TaskLifecycle.Apply(state, new TaskCommand.Heartbeat(attempt, runner.LeaseDuration), now);
+        if (!transition.Accepted)
+        {
+            return false;
+        }
+        await PersistAsync(transition, now);
+        return true;
+    }
+
+    public async Task<LeaseStatus> CheckLease()
+    {
+        if (_state is not { Status: TaskStatus.Running } state)
+        {
+            return new LeaseStatus { Holding = false, Attempt = _state?.Attempt ?? 0 };
+        }
+        var now = time.GetUtcNow();
+        var holderAlive = state.LeaseOwner == Owner
+            ? runner.IsRunning(Id, state.Attempt)
+            : state.LeaseOwner is { } owner && IsActive(owner);
+        if (holderAlive && state.LeaseExpiresAt > now)
+        {
+            return new LeaseStatus { Holding = true, Attempt = state.Attempt, NextCheckAt = state.LeaseExpiresAt };
+        }
+        LogLeaseExpired(Id, state.Attempt, state.LeaseOwner);
+        var after = await PersistAsync(TaskLifecycle.Apply(state, new TaskCommand.ExpireLease(Random.Shared.NextDouble()), now), now);
+        return new LeaseStatus
+        {
+            Holding = false,
+            Attempt = state.Attempt,
+            Requeue = after.Status is TaskStatus.Retrying or TaskStatus.Queued ? EntryOf(after) : null,
+        };
+    }
+
+    private bool IsActive(string owner)
+    {
+        try
+        {
+            return membership.CurrentSnapshot.GetSiloStatus(SiloAddress.FromParsableString(owner)) == SiloStatus.Active;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes the transition's state, then adopts it: nothing is reported before it is stored.</summary>
+    private async Task<TaskInfo> PersistAsync(Transition transition, DateTimeOffset now)
+    {
+        var next = transition.State!;
+        long version;
+        try
+        {
+            version = await store.SaveAsync(next);
+        }
+        catch (ConflictException)
+        {
+            // Someone else wrote the row (a second activation during a partition): adopt the truth.
+            _state = await store.GetAsync(Id);
+            throw;
+        }
+        _state = next with { Version = version };
+        if (transition.Events.Count > 0)
+        {
+            events.Publish(transition.Events.Select(e => new TaskLifecycleEvent(Id, next.Queue, next.Action, e, next.Attempt, now,
+                e == TaskEventType.Error ? next.LastError?.Message : null)).ToList());
+        }
+        if (_state.Status.IsTerminal())
+        {
+            foreach (var waiter in _waiters.ToList())
+            {
+                waiter.TrySetResult();
+            }
+        }
+        return _state;
+    }
+
+    private TaskInfo Existing() => _state ?? throw new NotFoundException($"Task {Id} does not exist.");
+
+    private IQueuePartitionGrain Partition(TaskInfo state) =>
+        GrainFactory.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(state.Queue, state.Partition));
+
+    private static QueueEntry EntryOf(TaskInfo state) => new() { TaskId = state.Id, Priority = state.Priority, DueAt = state.DueAt };
+
+    /// <summary>What callers see: an expired result is gone even before the sweeper clears the row.</summary>
+    private static TaskInfo View(TaskInfo state, DateTimeOffset now) =>
+        state.Result is not null && state.ResultExpired(now) ? state with { Result = null } : state;
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId}: report for attempt {Attempt} refused: {Reason}")]
+    private partial void LogReportRefused(string taskId, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: lease of attempt {Attempt} held by {Owner} expired; the attempt counts as failed")]
+    private partial void LogLeaseExpired(string taskId, int attempt, string? owner);
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using OmniActors.Actions;
+using OmniActors.Domain;
+using OmniActors.Errors;
+using Orleans.Concurrency;
+
+namespace OmniActors.Tasks;
+
+/// <summary>Stateless front door: refuses bad specs before any task activation, assigns ids and fans batches out.</summary>
+[StatelessWorker]
+internal sealed class TaskIntakeGrain(ActionRegistry actions, IOptions<TaskOptions> options, TimeProvider time) : Grain, ITaskIntakeGrain
+{
+    private readonly TaskOptions _options = options.Value;
+
+    public Task<SubmitResult> Submit(TaskSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (TaskSpecValidator.Validate(spec, _options.Limits, actions.Contains, time.GetUtcNow()) is { } invalid)
+        {
+            throw invalid;
+        }
+        return GrainFactory.GetGrain<ITaskGrain>(TaskIds.For(spec)).Submit(spec);
+    }
+
+    public async Task<IReadOnlyList<BatchItemResult>> SubmitBatch(IReadOnlyList<TaskSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        if (specs.Count > _options.MaxBatchSize)
+        {
+            throw new TaskValidationException(ErrorCodes.Validation, $"A batch holds at most {_options.MaxBatchSize} tasks; this one has {specs.Count}.");
+        }
+        return await Task.WhenAll(specs.Select(SubmitOneAsync));
+    }
+
+    private async Task<BatchItemResult> SubmitOneAsync(TaskSpec spec)
+    {
+        try
+        {
+            return new BatchItemResult { Result = await Submit(spec) };
+        }
+        catch (OmniException ex)
+        {
+            return new BatchItemResult { ErrorCode = ex.Code, ErrorMessage = ex.Message };
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using OmniActors.Storage;
+using Orleans.Runtime;
+
+namespace OmniActors.Silo.Api;
+
+/// <summary>The silo's HTTP surface.</summary>
+public static class ApiExtensions
+{
+    /// <summary>Services for the API: JSON, problem details, OpenAPI, health, API key.</summary>
+    public static IServiceCollection AddOmniActorsApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var api = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        ApiKeyFilter.Validate(api, environment);
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section);
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+            o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+        });
+        services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = api.MaxRequestBodyBytes);
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        services.AddOpenApi();
+        services.AddSingleton<ApiKeyFilter>();
+        services.AddHealthChecks()
+            .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])
+            .AddCheck<StorageCheck>("storage", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>Maps the API, OpenAPI document and health endpoints.</summary>
+    public static WebApplication MapOmniActorsApi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
+        api.MapTasks().MapQueues().MapDeadLetters();
+        return app;
+    }
+}
+
+/// <summary>Ready only while this silo is active in its cluster.</summary>
+internal sealed class SiloActiveCheck(IClusterMembershipService membership, ILocalSiloDetails silo) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        return Task.FromResult(status == SiloStatus.Active
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy($"Silo is {status}."));
+    }
+}
+
+/// <summary>Ready only while the task table answers.</summary>
+internal sealed class StorageCheck(ITaskStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await store.ListQueuesAsync(cancellationToken);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy("Task store unreachable.", ex);
+        }
+    }
+}
