@@ -9,6 +9,10 @@ public static class Backoff
     public static TimeSpan Ceiling(RetryPolicy policy, int failedAttempt)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        if (policy.InitialDelay <= TimeSpan.Zero)
+        {
+            return TimeSpan.Zero; // 0 × multiplier^n is 0, however large n (Pow would overflow to NaN).
+        }
         var exponent = Math.Max(0, failedAttempt - 1);
         var ms = policy.InitialDelay.TotalMilliseconds * Math.Pow(policy.Multiplier, exponent);
         if (double.IsNaN(ms) || double.IsInfinity(ms) || ms > policy.MaxDelay.TotalMilliseconds)

@@ -1,0 +1,187 @@
+using System.Text.Json;
+using OmniActors.Errors;
+using OmniActors.Queues;
+using OmniActors.Tasks;
+using TaskStatus = OmniActors.Tasks.TaskStatus;
+
+namespace OmniActors.Client;
+
+/// <summary>Typed access to an OmniActors cluster. Rejected input surfaces as <see cref="TaskValidationException"/>,
+/// a missing task as <see cref="NotFoundException"/>, a state conflict as <see cref="ConflictException"/>.</summary>
+public interface IOmniClient
+{
+    /// <summary>Enqueues a task; with an idempotency key, a repeat returns the first task (<see cref="SubmitResult.Created"/> false).</summary>
+    Task<SubmitResult> EnqueueAsync(TaskSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>Enqueues <paramref name="action"/> with <paramref name="payload"/> serialized as JSON.</summary>
+    Task<SubmitResult> EnqueueAsync(string action, object? payload, string? queue = null, int priority = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Enqueues many tasks in one call; each item succeeds or fails on its own.</summary>
+    Task<IReadOnlyList<BatchItemResult>> EnqueueBatchAsync(IReadOnlyList<TaskSpec> specs, CancellationToken cancellationToken = default);
+
+    /// <summary>The task, or null.</summary>
+    Task<TaskInfo?> GetAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of tasks, newest first.</summary>
+    Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until the task ends or <paramref name="timeout"/> passes, then returns its state.</summary>
+    Task<TaskInfo> WaitAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Waits for success and deserializes the result; throws <see cref="TaskFailedException"/> if it ended otherwise.</summary>
+    Task<T?> GetResultAsync<T>(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels a pending or running task.</summary>
+    Task<TaskInfo> CancelAsync(string taskId, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of dead letters.</summary>
+    Task<TaskPage> ListDeadLettersAsync(string? queue = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Requeues one dead letter with fresh attempts.</summary>
+    Task<TaskInfo> RequeueDeadLetterAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Requeues every dead letter of a queue (or of all); returns how many.</summary>
+    Task<int> RequeueDeadLettersAsync(string? queue = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes one dead letter.</summary>
+    Task PurgeDeadLetterAsync(string taskId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every dead letter of a queue (or of all); returns how many.</summary>
+    Task<int> PurgeDeadLettersAsync(string? queue = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Stops dispatching a queue (running tasks finish).</summary>
+    Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Resumes a paused queue.</summary>
+    Task ResumeQueueAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>A queue's live figures.</summary>
+    Task<QueueStats> GetQueueStatsAsync(string queue, CancellationToken cancellationToken = default);
+
+    /// <summary>Known queue names.</summary>
+    Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>A task ended without success while a caller waited for its result.</summary>
+public sealed class TaskFailedException : Exception
+{
+    /// <summary>Creates it from the ended task.</summary>
+    public TaskFailedException(TaskInfo task)
+        : base($"Task {task?.Id} ended {task?.Status}: {task?.LastError?.Message ?? task?.CancelReason}") => Task = task;
+
+    /// <summary>Creates it.</summary>
+    public TaskFailedException() : base("The task did not succeed.") { }
+
+    /// <summary>Creates it.</summary>
+    public TaskFailedException(string message) : base(message) { }
+
+    /// <summary>Creates it.</summary>
+    public TaskFailedException(string message, Exception? inner) : base(message, inner) { }
+
+    /// <summary>The task as it ended.</summary>
+    public TaskInfo? Task { get; }
+}
+
+/// <summary>The <see cref="IOmniClient"/> over Orleans grain calls.</summary>
+public sealed class OmniClient(IGrainFactory grains) : IOmniClient
+{
+    private static readonly TimeSpan MaxWaitPerCall = TimeSpan.FromSeconds(20);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private ITaskIntakeGrain Intake => grains.GetGrain<ITaskIntakeGrain>(0);
+    private ITaskQueryGrain Query => grains.GetGrain<ITaskQueryGrain>(0);
+
+    /// <inheritdoc />
+    public Task<SubmitResult> EnqueueAsync(TaskSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return Intake.Submit(spec);
+    }
+
+    /// <inheritdoc />
+    public Task<SubmitResult> EnqueueAsync(string action, object? payload, string? queue = null, int priority = 0, CancellationToken cancellationToken = default) =>
+        EnqueueAsync(new TaskSpec { Action = action, Payload = JsonSerializer.Serialize(payload, Json), Queue = queue, Priority = priority }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<BatchItemResult>> EnqueueBatchAsync(IReadOnlyList<TaskSpec> specs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        return Intake.SubmitBatch(specs);
+    }
+
+    /// <inheritdoc />
+    public Task<TaskInfo?> GetAsync(string taskId, CancellationToken cancellationToken = default) => Task(taskId).Get();
+
+    /// <inheritdoc />
+    public Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default) => Query.List(query);
+
+    /// <inheritdoc />
+    public async Task<TaskInfo> WaitAsync(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        var grain = Task(taskId);
+        var task = await grain.Get() ?? throw new NotFoundException($"Task {taskId} does not exist.");
+        while (!task.Status.IsTerminal() && DateTimeOffset.UtcNow < deadline)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var left = deadline - DateTimeOffset.UtcNow;
+            task = await grain.WaitForEnd(left < MaxWaitPerCall ? left : MaxWaitPerCall) ?? task;
+        }
+        return task;
+    }
+
+    /// <inheritdoc />
+    public async Task<T?> GetResultAsync<T>(string taskId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var task = await WaitAsync(taskId, timeout, cancellationToken);
+        if (task.Status == TaskStatus.Succeeded)
+        {
+            return task.Result is null ? default : JsonSerializer.Deserialize<T>(task.Result, Json);
+        }
+        if (task.Status.IsTerminal())
+        {
+            throw new TaskFailedException(task);
+        }
+        throw new TimeoutException($"Task {taskId} is still {task.Status} after {timeout}.");
+    }
+
+    /// <inheritdoc />
+    public Task<TaskInfo> CancelAsync(string taskId, string? reason = null, CancellationToken cancellationToken = default) => Task(taskId).Cancel(reason);
+
+    /// <inheritdoc />
+    public Task<TaskPage> ListDeadLettersAsync(string? queue = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default) =>
+        Query.List(new TaskQuery { Queue = queue, Status = TaskStatus.DeadLettered, Limit = limit, Cursor = cursor });
+
+    /// <inheritdoc />
+    public Task<TaskInfo> RequeueDeadLetterAsync(string taskId, CancellationToken cancellationToken = default) => Task(taskId).Requeue();
+
+    /// <inheritdoc />
+    public Task<int> RequeueDeadLettersAsync(string? queue = null, CancellationToken cancellationToken = default) => Query.RequeueDeadLetters(queue);
+
+    /// <inheritdoc />
+    public Task PurgeDeadLetterAsync(string taskId, CancellationToken cancellationToken = default) => Task(taskId).Purge();
+
+    /// <inheritdoc />
+    public Task<int> PurgeDeadLettersAsync(string? queue = null, CancellationToken cancellationToken = default) => Query.PurgeDeadLetters(queue);
+
+    /// <inheritdoc />
+    public Task PauseQueueAsync(string queue, CancellationToken cancellationToken = default) => grains.GetGrain<IQueueGrain>(queue).Pause();
+
+    /// <inheritdoc />
+    public Task ResumeQueueAsync(string queue, CancellationToken cancellationToken = default) => grains.GetGrain<IQueueGrain>(queue).Resume();
+
+    /// <inheritdoc />
+    public Task<QueueStats> GetQueueStatsAsync(string queue, CancellationToken cancellationToken = default) => grains.GetGrain<IQueueGrain>(queue).GetStats();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default) => Query.ListQueues();
+
+    private ITaskGrain Task(string taskId)
+    {
+        if (string.IsNullOrWhiteSpace(taskId) || taskId.Length > 200)
+        {
+            throw new TaskValidationException("A task id is 1 to 200 characters.");
+        }
+        return grains.GetGrain<ITaskGrain>(taskId);
+    }
+}
