@@ -73,20 +73,24 @@ public sealed class SqliteOrleansClusterFixture : IAsyncLifetime, IDisposable
 /// <summary>A SQLite file in its own temp folder; disposing deletes the folder.</summary>
 public sealed class TempSqliteFile : IDisposable
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "omni-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly string _directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "omni-tests-" + Guid.NewGuid().ToString("N"));
 
     public TempSqliteFile()
     {
         Directory.CreateDirectory(_directory);
+        Path = System.IO.Path.Combine(_directory, "omni.db");
         ConnectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(_directory, "omni.db"),
+            DataSource = Path,
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
     }
 
     public string ConnectionString { get; }
+
+    /// <summary>The database file.</summary>
+    public string Path { get; }
 
     /// <summary>Switches the file to WAL (outside any transaction, as SQLite requires) and applies our scripts.</summary>
     public async Task<IReadOnlyList<string>> ApplySchemaAsync()
