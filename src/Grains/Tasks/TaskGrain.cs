@@ -14,8 +14,10 @@ namespace OmniActors.Tasks;
 /// <summary>
 /// One task. Thin: <see cref="TaskLifecycle"/> decides every transition; this grain persists it to the task
 /// table before answering (persist-before-return), publishes its events, and talks to its queue partition
-/// and the silo's runner.
+/// and the silo's runner. Its state lives in the table, so it does not linger in memory: it deactivates when
+/// the task ends and after two idle minutes otherwise (a million queued tasks must not mean a million activations).
 /// </summary>
+[CollectionAgeLimit(Minutes = 2)]
 internal sealed partial class TaskGrain(
     ITaskStore store,
     TaskRunner runner,
@@ -270,6 +272,7 @@ internal sealed partial class TaskGrain(
             {
                 waiter.TrySetResult();
             }
+            DeactivateOnIdle();
         }
         return _state;
     }
