@@ -15,7 +15,11 @@ public sealed class OmniClientOptions
     /// <summary>Gateway port of a silo on localhost (embedded mode).</summary>
     public int GatewayPort { get; set; } = 30000;
 
-    /// <summary>Replaces the default localhost clustering (e.g. ADO.NET clustering for a cluster).</summary>
+    /// <summary>Cluster mode: the PostgreSQL connection string the silos cluster through (ADO.NET clustering);
+    /// unset means a localhost silo on <see cref="GatewayPort"/>.</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>Replaces the clustering setup altogether.</summary>
     public Action<IClientBuilder>? ConfigureClustering { get; set; }
 }
 
@@ -32,6 +36,19 @@ public static class OmniClientServiceCollectionExtensions
             if (options.ConfigureClustering is { } clustering)
             {
                 clustering(client);
+            }
+            else if (options.PostgresConnectionString is { } connectionString)
+            {
+                client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+                {
+                    o.ClusterId = options.ClusterId;
+                    o.ServiceId = options.ServiceId;
+                });
+                client.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = connectionString;
+                });
             }
             else
             {

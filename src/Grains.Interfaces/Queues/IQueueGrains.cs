@@ -26,8 +26,8 @@ public interface IQueueGrain : IGrainWithStringKey
     [Alias("Pause")] Task Pause();
     /// <summary>Starts dispatching again.</summary>
     [Alias("Resume")] Task Resume();
-    /// <summary>Whether it is paused.</summary>
-    [Alias("IsPaused")] Task<bool> IsPaused();
+    /// <summary>Whether it is paused. Interleaves: a partition activated by this grain's own fan-out asks it while it waits.</summary>
+    [Orleans.Concurrency.AlwaysInterleave, Alias("IsPaused")] Task<bool> IsPaused();
     /// <summary>Figures summed over the partitions.</summary>
     [Alias("GetStats")] Task<QueueStats> GetStats();
 }

@@ -6,6 +6,7 @@ using OmniActors.Actions;
 using OmniActors.Queues;
 using OmniActors.Running;
 using OmniActors.Storage;
+using OmniActors.Storage.Postgres;
 using OmniActors.Storage.Sqlite;
 using OmniActors.Tasks;
 
@@ -45,7 +46,24 @@ public static class OmniActorsSiloExtensions
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         switch (storage.Provider)
         {
-            case "Sqlite":
+            case var p when string.Equals(p, StorageOptions.PostgreSql, StringComparison.OrdinalIgnoreCase):
+                var pg = storage.ConnectionString ?? throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions),
+                    [$"{StorageOptions.Section}:ConnectionString is required when Provider is PostgreSql."]);
+                services.AddSingleton<PostgresDataSource>();
+                services.AddSingleton<PostgresTaskStore>();
+                services.AddSingleton<ITaskStore>(sp => sp.GetRequiredService<PostgresTaskStore>());
+                silo.AddAdoNetGrainStorage(OmniStorage.GrainStorageName, o =>
+                {
+                    o.Invariant = OmniStorage.PostgresInvariant;
+                    o.ConnectionString = pg;
+                });
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = OmniStorage.PostgresInvariant;
+                    o.ConnectionString = pg;
+                });
+                break;
+            case var p when string.Equals(p, StorageOptions.Sqlite, StringComparison.OrdinalIgnoreCase):
                 var connectionString = SqliteDatabase.ConnectionString(storage);
                 services.AddSingleton<SqliteTaskStore>();
                 services.AddSingleton<ITaskStore>(sp => sp.GetRequiredService<SqliteTaskStore>());
@@ -62,7 +80,7 @@ public static class OmniActorsSiloExtensions
                 break;
             default:
                 throw new OptionsValidationException(StorageOptions.Section, typeof(StorageOptions),
-                    [$"{StorageOptions.Section}:Provider '{storage.Provider}' is not supported; use Sqlite."]);
+                    [$"{StorageOptions.Section}:Provider '{storage.Provider}' is not supported; use Sqlite or PostgreSql."]);
         }
         return silo;
     }

@@ -17,7 +17,10 @@ internal sealed partial class SchemaBootstrap(IOptions<StorageOptions> options, 
         {
             return;
         }
-        var applied = await SqliteDatabase.InstallSchemaAsync(options.Value, cancellationToken);
+        var o = options.Value;
+        var applied = o.IsPostgres
+            ? await Storage.Postgres.PostgresSchema.InstallAsync(o.ConnectionString!, cancellationToken)
+            : await SqliteDatabase.InstallSchemaAsync(o, cancellationToken);
         LogApplied(applied.Count, applied);
     }
 

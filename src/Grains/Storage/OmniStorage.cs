@@ -8,4 +8,7 @@ public static class OmniStorage
 
     /// <summary>The ADO.NET invariant Orleans maps to Microsoft.Data.Sqlite.</summary>
     public const string SqliteInvariant = "System.Data.SQLite";
+
+    /// <summary>The ADO.NET invariant Orleans maps to Npgsql.</summary>
+    public const string PostgresInvariant = "Npgsql";
 }

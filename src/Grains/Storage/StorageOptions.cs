@@ -14,7 +14,8 @@ public sealed class StorageOptions
     /// <summary>The SQLite file when no connection string is given.</summary>
     [Required] public string SqlitePath { get; set; } = "data/omniactors.db";
 
-    /// <summary>Full ADO.NET connection string; overrides <see cref="SqlitePath"/>.</summary>
+    /// <summary>Full ADO.NET connection string: required for PostgreSql (set <c>Maximum Pool Size</c> well under the
+    /// server's max_connections divided by the number of silos); for Sqlite it overrides <see cref="SqlitePath"/>.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>Apply the schema scripts at silo start.</summary>
@@ -22,6 +23,15 @@ public sealed class StorageOptions
 
     /// <summary>SQLite <c>synchronous=FULL</c> (survives power loss) instead of NORMAL (survives process crashes).</summary>
     public bool SqliteSynchronousFull { get; set; } = true;
+
+    /// <summary>True for the cluster provider.</summary>
+    public bool IsPostgres => string.Equals(Provider, PostgreSql, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The embedded provider's name.</summary>
+    public const string Sqlite = "Sqlite";
+
+    /// <summary>The cluster provider's name.</summary>
+    public const string PostgreSql = "PostgreSql";
 
     /// <summary>Most writes gathered into one transaction.</summary>
     [Range(1, 10_000)] public int MaxBatchSize { get; set; } = 512;

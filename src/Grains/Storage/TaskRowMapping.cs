@@ -32,34 +32,34 @@ internal static class TaskRowMapping
     public static object Ms(DateTimeOffset? at) => at is { } a ? a.ToUnixTimeMilliseconds() : DBNull.Value;
 
     /// <summary>Binds every column as a parameter named <c>@column</c> (version as the new version).</summary>
-    public static void Bind(DbCommand cmd, TaskInfo t, long newVersion)
+    public static void Bind(Action<string, object> add, TaskInfo t, long newVersion)
     {
-        Add(cmd, "@id", t.Id);
-        Add(cmd, "@queue", t.Queue);
-        Add(cmd, "@partition", t.Partition);
-        Add(cmd, "@action", t.Action);
-        Add(cmd, "@payload", t.Payload);
-        Add(cmd, "@priority", t.Priority);
-        Add(cmd, "@status", ToDb(t.Status));
-        Add(cmd, "@attempt", t.Attempt);
-        Add(cmd, "@retry_policy", JsonSerializer.Serialize(t.Retry));
-        Add(cmd, "@timeout_ms", (long)t.Timeout.TotalMilliseconds);
-        Add(cmd, "@result_ttl_ms", (long)t.ResultTtl.TotalMilliseconds);
-        Add(cmd, "@created_at", ToMs(t.CreatedAt));
-        Add(cmd, "@updated_at", ToMs(t.UpdatedAt));
-        Add(cmd, "@due_at", Ms(t.DueAt));
-        Add(cmd, "@started_at", Ms(t.StartedAt));
-        Add(cmd, "@finished_at", Ms(t.FinishedAt));
-        Add(cmd, "@lease_expires_at", Ms(t.LeaseExpiresAt));
-        Add(cmd, "@lease_owner", (object?)t.LeaseOwner ?? DBNull.Value);
-        Add(cmd, "@result", (object?)t.Result ?? DBNull.Value);
-        Add(cmd, "@result_expires_at", Ms(t.ResultExpiresAt));
-        Add(cmd, "@last_error", t.LastError is null ? DBNull.Value : JsonSerializer.Serialize(t.LastError));
-        Add(cmd, "@idempotency_key", (object?)t.IdempotencyKey ?? DBNull.Value);
-        Add(cmd, "@spec_hash", (object?)t.SpecHash ?? DBNull.Value);
-        Add(cmd, "@cancel_reason", (object?)t.CancelReason ?? DBNull.Value);
-        Add(cmd, "@version", newVersion);
-        Add(cmd, "@expected_version", t.Version);
+        add("@id", t.Id);
+        add("@queue", t.Queue);
+        add("@partition", t.Partition);
+        add("@action", t.Action);
+        add("@payload", t.Payload);
+        add("@priority", t.Priority);
+        add("@status", ToDb(t.Status));
+        add("@attempt", t.Attempt);
+        add("@retry_policy", JsonSerializer.Serialize(t.Retry));
+        add("@timeout_ms", (long)t.Timeout.TotalMilliseconds);
+        add("@result_ttl_ms", (long)t.ResultTtl.TotalMilliseconds);
+        add("@created_at", ToMs(t.CreatedAt));
+        add("@updated_at", ToMs(t.UpdatedAt));
+        add("@due_at", Ms(t.DueAt));
+        add("@started_at", Ms(t.StartedAt));
+        add("@finished_at", Ms(t.FinishedAt));
+        add("@lease_expires_at", Ms(t.LeaseExpiresAt));
+        add("@lease_owner", (object?)t.LeaseOwner ?? DBNull.Value);
+        add("@result", (object?)t.Result ?? DBNull.Value);
+        add("@result_expires_at", Ms(t.ResultExpiresAt));
+        add("@last_error", t.LastError is null ? DBNull.Value : JsonSerializer.Serialize(t.LastError));
+        add("@idempotency_key", (object?)t.IdempotencyKey ?? DBNull.Value);
+        add("@spec_hash", (object?)t.SpecHash ?? DBNull.Value);
+        add("@cancel_reason", (object?)t.CancelReason ?? DBNull.Value);
+        add("@version", newVersion);
+        add("@expected_version", t.Version);
     }
 
     public static TaskInfo Read(DbDataReader r) => new()

@@ -17,6 +17,9 @@ public sealed class OmniClusterOptions
     /// <summary>Silo-to-silo port.</summary>
     [Range(1, 65535)] public int SiloPort { get; set; } = 11111;
 
+    /// <summary>The address other silos and clients reach this silo at (cluster mode); unset picks this host's address.</summary>
+    public string? AdvertisedIPAddress { get; set; }
+
     /// <summary>Port Orleans clients connect to.</summary>
     [Range(1, 65535)] public int GatewayPort { get; set; } = 30000;
 }

@@ -1,19 +1,52 @@
+using System.Net;
 using OmniActors.Hosting;
+using OmniActors.Storage;
+using Orleans.Configuration;
 
 namespace OmniActors.Silo.Hosting;
 
 /// <summary>Hosts the Orleans silo inside the web app.</summary>
 public static class SiloHostingExtensions
 {
-    /// <summary>Embedded mode: localhost clustering and the task queue on the configured storage.</summary>
+    /// <summary>
+    /// The silo, by configuration only: embedded (Sqlite) is one silo on localhost clustering; cluster mode
+    /// (PostgreSql) joins every silo sharing the database through ADO.NET clustering.
+    /// </summary>
     public static WebApplicationBuilder UseOmniActorsSilo(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var cluster = builder.Configuration.GetSection(OmniClusterOptions.Section).Get<OmniClusterOptions>() ?? new OmniClusterOptions();
+        var configuration = builder.Configuration;
+        var cluster = configuration.GetSection(OmniClusterOptions.Section).Get<OmniClusterOptions>() ?? new OmniClusterOptions();
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         builder.UseOrleans(silo =>
         {
-            silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
-            silo.AddOmniActors(builder.Configuration);
+            if (storage.IsPostgres)
+            {
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = cluster.ClusterId;
+                    o.ServiceId = cluster.ServiceId;
+                });
+                silo.UseAdoNetClustering(o =>
+                {
+                    o.Invariant = OmniStorage.PostgresInvariant;
+                    o.ConnectionString = storage.ConnectionString;
+                });
+                var advertised = string.IsNullOrWhiteSpace(cluster.AdvertisedIPAddress) ? null : IPAddress.Parse(cluster.AdvertisedIPAddress);
+                if (advertised is null)
+                {
+                    silo.ConfigureEndpoints(cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
+                else
+                {
+                    silo.ConfigureEndpoints(advertised, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                }
+            }
+            else
+            {
+                silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
+            }
+            silo.AddOmniActors(configuration);
         });
         return builder;
     }

@@ -2,250 +2,66 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using OmniActors.Errors;
-using OmniActors.Tasks;
-using static OmniActors.Storage.TaskRowMapping;
-using TaskStatus = OmniActors.Tasks.TaskStatus;
 
 namespace OmniActors.Storage.Sqlite;
 
 /// <summary>The task table in the embedded SQLite file: one writer connection fed by group commit, pooled readers.</summary>
-internal sealed class SqliteTaskStore : ITaskStore, IAsyncDisposable
+internal sealed class SqliteTaskStore : SqlTaskStore
 {
-    private const string InsertSql =
-        $"INSERT INTO omni_tasks ({Columns}) VALUES (@id, @queue, @partition, @action, @payload, @priority, @status, @attempt, " +
-        "@retry_policy, @timeout_ms, @result_ttl_ms, @created_at, @updated_at, @due_at, @started_at, @finished_at, @lease_expires_at, " +
-        "@lease_owner, @result, @result_expires_at, @last_error, @idempotency_key, @spec_hash, @cancel_reason, @version)";
-
-    private const string UpdateSql =
-        "UPDATE omni_tasks SET queue = @queue, partition = @partition, action = @action, payload = @payload, priority = @priority, " +
-        "status = @status, attempt = @attempt, retry_policy = @retry_policy, timeout_ms = @timeout_ms, result_ttl_ms = @result_ttl_ms, " +
-        "updated_at = @updated_at, due_at = @due_at, started_at = @started_at, finished_at = @finished_at, " +
-        "lease_expires_at = @lease_expires_at, lease_owner = @lease_owner, result = @result, result_expires_at = @result_expires_at, " +
-        "last_error = @last_error, cancel_reason = @cancel_reason, version = @version WHERE id = @id AND version = @expected_version";
-
-    private const string PendingStatuses = "('scheduled', 'queued', 'retrying', 'running')";
-
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
-    private readonly SqliteCommand _insert;
-    private readonly SqliteCommand _update;
-    private readonly SqliteCommand _delete;
-    private readonly GroupCommitter _committer;
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
     public SqliteTaskStore(IOptions<StorageOptions> options, ILogger<SqliteTaskStore> logger)
+        : base(options.Value.MaxBatchSize, logger)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var o = options.Value;
-        _connectionString = SqliteDatabase.ConnectionString(o);
+        _connectionString = SqliteDatabase.ConnectionString(options.Value);
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
-        SqliteDatabase.ApplyPragmas(_writer, o);
-        _insert = Command(InsertSql);
-        _update = Command(UpdateSql);
-        _delete = Command("DELETE FROM omni_tasks WHERE id = @id AND version = @expected_version");
-        _committer = new GroupCommitter(CommitBatch, o.MaxBatchSize, logger);
+        SqliteDatabase.ApplyPragmas(_writer, options.Value);
     }
 
-    /// <summary>Commits and rows written so far.</summary>
-    public (long Commits, long Rows) WriteCounters => (_committer.Commits, _committer.Rows);
-
-    public Task<long> SaveAsync(TaskInfo state, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        return _committer.Enqueue(new PendingWrite(WriteKind.Save, state.Id, state, state.Version));
-    }
-
-    public Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default) =>
-        _committer.Enqueue(new PendingWrite(WriteKind.Delete, id, null, expectedVersion));
-
-    private Task CommitBatch(IReadOnlyList<PendingWrite> batch)
-    {
-        using var tx = _writer.BeginTransaction(deferred: false);
-        foreach (var w in batch)
-        {
-            w.Rejection = null;
-            var cmd = w.Kind == WriteKind.Delete ? _delete : w.ExpectedVersion == 0 ? _insert : _update;
-            cmd.Transaction = tx;
-            cmd.Parameters.Clear();
-            if (w.State is { } state)
-            {
-                w.NewVersion = w.ExpectedVersion + 1;
-                Bind(cmd, state, w.NewVersion);
-            }
-            else
-            {
-                Add(cmd, "@id", w.Id);
-                Add(cmd, "@expected_version", w.ExpectedVersion);
-            }
-            try
-            {
-                if (cmd.ExecuteNonQuery() == 0)
-                {
-                    w.Rejection = new ConflictException(ErrorCodes.Conflict,
-                        $"Task {w.Id} changed underneath this write (expected version {w.ExpectedVersion}).");
-                }
-            }
-            catch (SqliteException ex) when (ex.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT: the id exists */)
-            {
-                w.Rejection = new ConflictException(ErrorCodes.Conflict, $"Task {w.Id} already exists.");
-            }
-        }
-        tx.Commit();
-        return Task.CompletedTask;
-    }
-
-    public async Task<TaskInfo?> GetAsync(string id, CancellationToken cancellationToken = default)
-    {
-        var rows = await QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE id = @id", cmd => Add(cmd, "@id", id), cancellationToken);
-        return rows.Count == 0 ? null : rows[0];
-    }
-
-    public Task<IReadOnlyList<TaskInfo>> LoadPartitionAsync(string queue, int partition, CancellationToken cancellationToken = default) =>
-        QueryAsync(
-            $"SELECT {Columns} FROM omni_tasks WHERE queue = @queue AND partition = @partition AND status IN {PendingStatuses} ORDER BY created_at, id",
-            cmd =>
-            {
-                Add(cmd, "@queue", queue);
-                Add(cmd, "@partition", partition);
-            },
-            cancellationToken);
-
-    public async Task<IReadOnlyList<(string Queue, int Partition)>> ActivePartitionsAsync(CancellationToken cancellationToken = default)
-    {
-        var result = new List<(string, int)>();
-        await ReadAsync($"SELECT DISTINCT queue, partition FROM omni_tasks WHERE status IN {PendingStatuses}", _ => { },
-            r => result.Add((r.GetString(0), r.GetInt32(1))), cancellationToken);
-        return result;
-    }
-
-    public async Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        var limit = Math.Clamp(query.Limit, 1, 500);
-        var cursor = DecodeCursor(query.Cursor);
-        var where = new List<string>();
-        if (query.Queue is not null)
-        {
-            where.Add("queue = @queue");
-        }
-        if (query.Status is not null)
-        {
-            where.Add("status = @status");
-        }
-        if (cursor is not null)
-        {
-            where.Add("(created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
-        }
-        var sql = $"SELECT {Columns} FROM omni_tasks" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
-                  " ORDER BY created_at DESC, id DESC LIMIT @limit";
-        var rows = await QueryAsync(sql, cmd =>
-        {
-            if (query.Queue is not null)
-            {
-                Add(cmd, "@queue", query.Queue);
-            }
-            if (query.Status is { } status)
-            {
-                Add(cmd, "@status", ToDb(status));
-            }
-            if (cursor is { } c)
-            {
-                Add(cmd, "@c_at", c.CreatedAt);
-                Add(cmd, "@c_id", c.Id);
-            }
-            Add(cmd, "@limit", limit + 1);
-        }, cancellationToken);
-        var items = rows.Take(limit).ToList();
-        return new TaskPage { Items = items, NextCursor = rows.Count > limit ? EncodeCursor(items[^1]) : null };
-    }
-
-    public async Task<IReadOnlyList<string>> ListIdsAsync(string? queue, TaskStatus status, int limit, string? afterId, CancellationToken cancellationToken = default)
-    {
-        var ids = new List<string>();
-        var sql = "SELECT id FROM omni_tasks WHERE status = @status" + (queue is null ? "" : " AND queue = @queue") +
-                  (afterId is null ? "" : " AND id > @after") + " ORDER BY id LIMIT @limit";
-        await ReadAsync(sql, cmd =>
-        {
-            Add(cmd, "@status", ToDb(status));
-            if (queue is not null)
-            {
-                Add(cmd, "@queue", queue);
-            }
-            if (afterId is not null)
-            {
-                Add(cmd, "@after", afterId);
-            }
-            Add(cmd, "@limit", limit);
-        }, r => ids.Add(r.GetString(0)), cancellationToken);
-        return ids;
-    }
-
-    public async Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default)
-    {
-        var queues = new List<string>();
-        await ReadAsync("SELECT DISTINCT queue FROM omni_tasks ORDER BY queue", _ => { }, r => queues.Add(r.GetString(0)), cancellationToken);
-        return queues;
-    }
-
-    public async Task<int> ClearExpiredResultsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
-    {
-        // Through a pooled connection, not the group-commit writer: a sweep is rare and may wait on the lock.
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "UPDATE omni_tasks SET result = NULL WHERE id IN (SELECT id FROM omni_tasks WHERE result IS NOT NULL AND result_expires_at <= @now LIMIT @n)";
-        Add(cmd, "@now", ToMs(now));
-        Add(cmd, "@n", batchSize);
-        return await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private async Task<IReadOnlyList<TaskInfo>> QueryAsync(string sql, Action<DbCommand> bind, CancellationToken cancellationToken)
-    {
-        var rows = new List<TaskInfo>();
-        await ReadAsync(sql, bind, r => rows.Add(Read(r)), cancellationToken);
-        return rows;
-    }
-
-    private async Task ReadAsync(string sql, Action<DbCommand> bind, Action<DbDataReader> row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var connection = await OpenAsync(cancellationToken);
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = sql;
-            bind(cmd);
-            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                row(reader);
-            }
-        }
-        catch (SqliteException ex)
-        {
-            throw new StorageUnavailableException($"The task store could not be read: {ex.Message}");
-        }
-    }
-
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
 
-    private SqliteCommand Command(string sql)
+    /// <summary>SQLite is synchronous underneath: the whole group runs on the committer's loop, statements prepared once.</summary>
+    protected override Task CommitBatchAsync(IReadOnlyList<PendingWrite> batch)
     {
-        var cmd = _writer.CreateCommand();
-        cmd.CommandText = sql;
+        using var tx = _writer.BeginTransaction(deferred: false);
+        foreach (var w in batch)
+        {
+            var cmd = Statement(StatementFor(w));
+            cmd.Parameters.Clear();
+            BindWrite(w, (name, value) => cmd.Parameters.AddWithValue(name, value));
+            cmd.Transaction = tx;
+            Settle(w, cmd.ExecuteNonQuery());
+        }
+        tx.Commit();
+        return Task.CompletedTask;
+    }
+
+    private SqliteCommand Statement(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var cmd))
+        {
+            cmd = _writer.CreateCommand();
+            cmd.CommandText = sql;
+            _commands[sql] = cmd;
+        }
         return cmd;
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await _committer.DisposeAsync();
-        await _insert.DisposeAsync();
-        await _update.DisposeAsync();
-        await _delete.DisposeAsync();
+        await base.DisposeAsync();
+        foreach (var cmd in _commands.Values)
+        {
+            await cmd.DisposeAsync();
+        }
         await _writer.DisposeAsync();
     }
 }

@@ -1,0 +1,245 @@
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using OmniActors.Errors;
+using OmniActors.Tasks;
+using static OmniActors.Storage.TaskRowMapping;
+using TaskStatus = OmniActors.Tasks.TaskStatus;
+
+namespace OmniActors.Storage;
+
+/// <summary>
+/// The task table over ADO.NET, shared by SQLite and PostgreSQL: the SQL is portable, only opening connections
+/// and committing a group of writes differ per provider.
+/// </summary>
+internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
+{
+    /// <summary>Inserts a new row; a row with the id already there makes it change nothing (a conflict).</summary>
+    protected const string InsertSql =
+        $"INSERT INTO omni_tasks ({Columns}) VALUES (@id, @queue, @partition, @action, @payload, @priority, @status, @attempt, " +
+        "@retry_policy, @timeout_ms, @result_ttl_ms, @created_at, @updated_at, @due_at, @started_at, @finished_at, @lease_expires_at, " +
+        "@lease_owner, @result, @result_expires_at, @last_error, @idempotency_key, @spec_hash, @cancel_reason, @version) " +
+        "ON CONFLICT (id) DO NOTHING";
+
+    /// <summary>Compare-and-set update: changes nothing unless the stored version is the one the writer read.</summary>
+    protected const string UpdateSql =
+        "UPDATE omni_tasks SET queue = @queue, partition = @partition, action = @action, payload = @payload, priority = @priority, " +
+        "status = @status, attempt = @attempt, retry_policy = @retry_policy, timeout_ms = @timeout_ms, result_ttl_ms = @result_ttl_ms, " +
+        "updated_at = @updated_at, due_at = @due_at, started_at = @started_at, finished_at = @finished_at, " +
+        "lease_expires_at = @lease_expires_at, lease_owner = @lease_owner, result = @result, result_expires_at = @result_expires_at, " +
+        "last_error = @last_error, cancel_reason = @cancel_reason, version = @version WHERE id = @id AND version = @expected_version";
+
+    /// <summary>Compare-and-set delete.</summary>
+    protected const string DeleteSql = "DELETE FROM omni_tasks WHERE id = @id AND version = @expected_version";
+
+    private const string PendingStatuses = "('scheduled', 'queued', 'retrying', 'running')";
+
+    private readonly GroupCommitter _committer;
+
+    protected SqlTaskStore(int maxBatchSize, ILogger logger) =>
+        _committer = new GroupCommitter(CommitBatchAsync, maxBatchSize, logger);
+
+    /// <summary>Commits and rows written so far.</summary>
+    public (long Commits, long Rows) WriteCounters => (_committer.Commits, _committer.Rows);
+
+    /// <summary>Opens a pooled connection for reads and maintenance.</summary>
+    protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes a group in one transaction, setting <see cref="PendingWrite.Rejection"/> on items whose compare-and-set missed.</summary>
+    protected abstract Task CommitBatchAsync(IReadOnlyList<PendingWrite> batch);
+
+    /// <summary>The statement a write runs.</summary>
+    protected static string StatementFor(PendingWrite w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        return w.State is null ? DeleteSql : w.ExpectedVersion == 0 ? InsertSql : UpdateSql;
+    }
+
+    /// <summary>Passes a write's parameters to <paramref name="add"/> and fixes the version it will store.</summary>
+    protected static void BindWrite(PendingWrite w, Action<string, object> add)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(add);
+        w.Rejection = null;
+        if (w.State is { } state)
+        {
+            w.NewVersion = w.ExpectedVersion + 1;
+            Bind(add, state, w.NewVersion);
+            return;
+        }
+        add("@id", w.Id);
+        add("@expected_version", w.ExpectedVersion);
+    }
+
+    /// <summary>Records the outcome of one write from the rows it changed.</summary>
+    protected static void Settle(PendingWrite w, long rowsAffected)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        if (rowsAffected > 0)
+        {
+            return;
+        }
+        w.Rejection = w.Kind == WriteKind.Save && w.ExpectedVersion == 0
+            ? new ConflictException(ErrorCodes.Conflict, $"Task {w.Id} already exists.")
+            : new ConflictException(ErrorCodes.Conflict, $"Task {w.Id} changed underneath this write (expected version {w.ExpectedVersion}).");
+    }
+
+    public Task<long> SaveAsync(TaskInfo state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return _committer.Enqueue(new PendingWrite(WriteKind.Save, state.Id, state, state.Version));
+    }
+
+    public Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default) =>
+        _committer.Enqueue(new PendingWrite(WriteKind.Delete, id, null, expectedVersion));
+
+    public async Task<TaskInfo?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE id = @id", cmd => Add(cmd, "@id", id), cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<TaskInfo>> LoadPartitionAsync(string queue, int partition, CancellationToken cancellationToken = default) =>
+        QueryAsync(
+            $"SELECT {Columns} FROM omni_tasks WHERE queue = @queue AND partition = @partition AND status IN {PendingStatuses} ORDER BY created_at, id",
+            cmd =>
+            {
+                Add(cmd, "@queue", queue);
+                Add(cmd, "@partition", partition);
+            },
+            cancellationToken);
+
+    public async Task<IReadOnlyList<(string Queue, int Partition)>> ActivePartitionsAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new List<(string, int)>();
+        await ReadAsync($"SELECT DISTINCT queue, partition FROM omni_tasks WHERE status IN {PendingStatuses}", _ => { },
+            r => result.Add((r.GetString(0), r.GetInt32(1))), cancellationToken);
+        return result;
+    }
+
+    public async Task<TaskPage> ListAsync(TaskQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var cursor = DecodeCursor(query.Cursor);
+        var where = new List<string>();
+        if (query.Queue is not null)
+        {
+            where.Add("queue = @queue");
+        }
+        if (query.Status is not null)
+        {
+            where.Add("status = @status");
+        }
+        if (cursor is not null)
+        {
+            where.Add("(created_at < @c_at OR (created_at = @c_at AND id < @c_id))");
+        }
+        var sql = $"SELECT {Columns} FROM omni_tasks" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") +
+                  " ORDER BY created_at DESC, id DESC LIMIT @limit";
+        var rows = await QueryAsync(sql, cmd =>
+        {
+            if (query.Queue is not null)
+            {
+                Add(cmd, "@queue", query.Queue);
+            }
+            if (query.Status is { } status)
+            {
+                Add(cmd, "@status", ToDb(status));
+            }
+            if (cursor is { } c)
+            {
+                Add(cmd, "@c_at", c.CreatedAt);
+                Add(cmd, "@c_id", c.Id);
+            }
+            Add(cmd, "@limit", limit + 1);
+        }, cancellationToken);
+        var items = rows.Take(limit).ToList();
+        return new TaskPage { Items = items, NextCursor = rows.Count > limit ? EncodeCursor(items[^1]) : null };
+    }
+
+    public async Task<IReadOnlyList<string>> ListIdsAsync(string? queue, TaskStatus status, int limit, string? afterId, CancellationToken cancellationToken = default)
+    {
+        var ids = new List<string>();
+        var sql = "SELECT id FROM omni_tasks WHERE status = @status" + (queue is null ? "" : " AND queue = @queue") +
+                  (afterId is null ? "" : " AND id > @after") + " ORDER BY id LIMIT @limit";
+        await ReadAsync(sql, cmd =>
+        {
+            Add(cmd, "@status", ToDb(status));
+            if (queue is not null)
+            {
+                Add(cmd, "@queue", queue);
+            }
+            if (afterId is not null)
+            {
+                Add(cmd, "@after", afterId);
+            }
+            Add(cmd, "@limit", limit);
+        }, r => ids.Add(r.GetString(0)), cancellationToken);
+        return ids;
+    }
+
+    public async Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default)
+    {
+        var queues = new List<string>();
+        await ReadAsync("SELECT DISTINCT queue FROM omni_tasks ORDER BY queue", _ => { }, r => queues.Add(r.GetString(0)), cancellationToken);
+        return queues;
+    }
+
+    public async Task<int> ClearExpiredResultsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
+    {
+        // A rare sweep through a pooled connection, not the group-commit path. The version is not bumped: a result
+        // past its TTL is already hidden from readers, and the task is terminal so no grain writes it again.
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE omni_tasks SET result = NULL WHERE id IN " +
+                              "(SELECT id FROM omni_tasks WHERE result IS NOT NULL AND result_expires_at <= @now LIMIT @n)";
+            Add(cmd, "@now", ToMs(now));
+            Add(cmd, "@n", batchSize);
+            return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The task store could not sweep results: {ex.Message}");
+        }
+    }
+
+    private async Task<IReadOnlyList<TaskInfo>> QueryAsync(string sql, Action<DbCommand> bind, CancellationToken cancellationToken)
+    {
+        var rows = new List<TaskInfo>();
+        await ReadAsync(sql, bind, r => rows.Add(Read(r)), cancellationToken);
+        return rows;
+    }
+
+    private async Task ReadAsync(string sql, Action<DbCommand> bind, Action<DbDataReader> row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            bind(cmd);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                row(reader);
+            }
+        }
+        catch (DbException ex)
+        {
+            // Driver types must not cross a grain call: callers get our serializable error.
+            throw new StorageUnavailableException($"The task store could not be read: {ex.Message}");
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is DbException or System.Net.Sockets.SocketException)
+        {
+            throw new StorageUnavailableException($"The task store could not be reached: {ex.Message}");
+        }
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        await _committer.DisposeAsync();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,144 @@
+using OmniActors.Tasks;
+using OmniActors.Tests.Support;
+using static OmniActors.Tests.Tasks.TaskTestKit;
+using TaskStatus = OmniActors.Tasks.TaskStatus;
+
+namespace OmniActors.Tests.Tasks;
+
+/// <summary>Which task a queue starts when, and how many at once.</summary>
+[Collection(TaskClusterCollection.Name)]
+public sealed class DispatchTests(TaskClusterFixture fixture)
+{
+    private static Probe Probe => TaskClusterFixture.Probe;
+
+    [Fact]
+    public async Task Ready_tasks_start_by_priority_descending_then_in_arrival_order()
+    {
+        int[] priorities = [0, 5, -3, 10, 5, 0, 10, -3, 5, 0, 1];
+        var submitted = new List<(string Id, int Priority, int Seq)>();
+        // This test is about order, not activation: see the pause tests for pausing a queue whose partitions are asleep.
+        await fixture.WakePartitions("serial");
+        await fixture.PauseQueue("serial");
+        try
+        {
+            for (var i = 0; i < priorities.Length; i++)
+            {
+                var result = await fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "serial", priorities[i]);
+                submitted.Add((result.Task.Id, priorities[i], i));
+            }
+            var stats = await fixture.Stats("serial");
+            Assert.True(stats.Paused);
+            Assert.True(stats.Ready >= priorities.Length, $"expected at least {priorities.Length} ready, got {stats.Ready}");
+        }
+        finally
+        {
+            await fixture.ResumeQueue("serial");
+        }
+
+        foreach (var (id, _, _) in submitted)
+        {
+            await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
+        }
+        var ids = submitted.Select(s => s.Id).ToHashSet();
+        var started = Probe.Started["serial"].Where(ids.Contains).ToList();
+        var expected = submitted.OrderByDescending(s => s.Priority).ThenBy(s => s.Seq).Select(s => s.Id).ToList();
+        Assert.Equal(expected, started);
+    }
+
+    [Fact]
+    public async Task A_queue_never_runs_more_handlers_at_once_than_its_concurrency()
+    {
+        var submitted = await Task.WhenAll(Enumerable.Range(0, 40)
+            .Select(i => fixture.Omni.EnqueueAsync("test-record", new { holdMs = 50, seq = i }, "limited")));
+
+        await Task.WhenAll(submitted.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
+
+        var stats = await fixture.Stats("limited");
+        Assert.Equal(3, stats.Concurrency);
+        Assert.Equal(2, stats.Partitions);
+        var max = Probe.MaxConcurrent("limited");
+        Assert.True(max <= 3, $"'limited' ran {max} handlers at once; its concurrency is 3");
+        Assert.True(max > 1, $"'limited' never ran handlers in parallel (max {max})");
+    }
+
+    [Fact]
+    public async Task A_paused_queue_keeps_its_tasks_queued_until_resumed()
+    {
+        // No partition of this queue has been active yet: pausing must activate them without deadlocking.
+        var queue = UniqueQueue("paused");
+        await fixture.PauseQueue(queue);
+        var id = (await fixture.Omni.EnqueueAsync("test-record", new { hello = "paused" }, queue)).Task.Id;
+
+        var stats = await fixture.Stats(queue);
+        Assert.True(stats.Paused);
+        Assert.Equal(1, stats.Ready);
+        Assert.Equal(0, stats.Running);
+        await HoldsFor(TimeSpan.FromMilliseconds(300), async () =>
+            (await fixture.Omni.GetAsync(id))?.Status == TaskStatus.Queued && !Probe.Executions.ContainsKey(id),
+            "a task of a paused queue stays queued and its handler does not start");
+
+        await fixture.ResumeQueue(queue);
+        await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
+        Assert.False((await fixture.Stats(queue)).Paused);
+        Assert.Equal(1, ExecutionsOf(id));
+    }
+
+    [Fact]
+    public async Task Queue_stats_answer_while_some_partitions_have_never_run()
+    {
+        // One task wakes one of the queue's four partitions; the stats must wake the others without deadlocking.
+        var queue = UniqueQueue("stats");
+        var id = (await fixture.Omni.EnqueueAsync("test-record", new { stats = true }, queue)).Task.Id;
+        await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
+
+        var stats = await fixture.Stats(queue);
+
+        Assert.Equal(queue, stats.Queue);
+        Assert.False(stats.Paused);
+        Assert.Equal(4, stats.Partitions);
+        Assert.Equal(16, stats.Concurrency);
+        Assert.Equal(0, stats.Depth);
+        Assert.Equal(1, stats.Succeeded);
+    }
+
+    [Fact]
+    public async Task A_delayed_task_is_scheduled_and_starts_no_earlier_than_its_due_time()
+    {
+        var queue = UniqueQueue("delayed");
+        await fixture.WakePartitions(queue);
+        var submitted = await fixture.Omni.EnqueueAsync(new TaskSpec
+        {
+            Action = "test-record",
+            Payload = "{}",
+            Queue = queue,
+            Delay = TimeSpan.FromMilliseconds(500),
+        });
+        Assert.Equal(TaskStatus.Scheduled, submitted.Task.Status);
+        var dueAt = Assert.NotNull(submitted.Task.DueAt);
+        Assert.Equal(submitted.Task.CreatedAt + TimeSpan.FromMilliseconds(500), dueAt);
+        Assert.Equal(1, (await fixture.Stats(queue)).Scheduled);
+
+        var done = await fixture.Omni.EndsAs(submitted.Task.Id, TaskStatus.Succeeded);
+        var startedAt = Assert.NotNull(done.StartedAt);
+        Assert.True(startedAt >= dueAt, $"started at {startedAt:O}, before its due time {dueAt:O}");
+    }
+
+    [Fact]
+    public async Task A_task_whose_run_at_has_passed_runs_at_once()
+    {
+        var queue = UniqueQueue("past");
+        var submitted = await fixture.Omni.EnqueueAsync(new TaskSpec
+        {
+            Action = "test-record",
+            Payload = "{}",
+            Queue = queue,
+            RunAt = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1),
+        });
+        Assert.Equal(TaskStatus.Queued, submitted.Task.Status);
+        Assert.Null(submitted.Task.DueAt);
+
+        var done = await fixture.Omni.EndsAs(submitted.Task.Id, TaskStatus.Succeeded);
+        Assert.True(done.StartedAt - done.CreatedAt < TimeSpan.FromSeconds(2),
+            $"a task due in the past waited {done.StartedAt - done.CreatedAt} to start");
+    }
+}
