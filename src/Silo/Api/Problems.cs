@@ -27,6 +27,7 @@ internal static class Problems
         StorageUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", ErrorCodes.StorageUnavailable),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "Request too large", "request_too_large"),
         BadHttpRequestException => (StatusCodes.Status400BadRequest, "Malformed request", "malformed_request"),
+        TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Cluster busy or unreachable", "cluster_timeout"),
         OmniException o => (StatusCodes.Status500InternalServerError, "Server error", o.Code),
         _ => (StatusCodes.Status500InternalServerError, "Server error", ErrorCodes.Internal),
     };
@@ -39,7 +40,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems) :
     {
         var (status, title, code) = Problems.Classify(exception);
         httpContext.Response.StatusCode = status;
-        var detail = status == StatusCodes.Status500InternalServerError && exception is not OmniException
+        var detail = status >= StatusCodes.Status500InternalServerError && exception is not OmniException
             ? "An unexpected error occurred." // Never leak internals of unknown failures.
             : exception.Message;
         return await problems.TryWriteAsync(new ProblemDetailsContext
