@@ -39,14 +39,14 @@ public sealed class DeadLettersEndpointsTests(SiloApiFactory factory) : IDisposa
     {
         var queue = Api.UniqueQueue("dlq");
         var id = await DeadLetterAsync(queue);
-        var runsBefore = TaskClusterFixture.Probe.Executions.GetValueOrDefault(id);
+        var runsBefore = factory.Probe.Executions.GetValueOrDefault(id);
 
         var requeued = await _client.PostAsync(Api.Url($"/api/dead-letters/{id}/requeue"), null).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("queued", requeued.Status());
         Assert.Equal(0, requeued.GetProperty("attempt").GetInt32());
 
         // It fails again (test-fail always does), so it ends dead-lettered once more, after a second run.
-        await Eventually.True(() => TaskClusterFixture.Probe.Executions.GetValueOrDefault(id) > runsBefore, Api.Deadline, "the requeued task ran again");
+        await Eventually.True(() => factory.Probe.Executions.GetValueOrDefault(id) > runsBefore, Api.Deadline, "the requeued task ran again");
         var again = await _client.UntilStatusAsync(id, "dead_lettered");
         Assert.Equal(1, again.GetProperty("attempt").GetInt32());
     }

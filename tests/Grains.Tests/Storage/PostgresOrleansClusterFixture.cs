@@ -102,7 +102,7 @@ public sealed class PostgresOrleansClusterFixture : IAsyncLifetime, IAsyncDispos
 /// A PostgreSQL database of its own (omni_test_&lt;guid&gt;) on the server named by OMNI_TEST_POSTGRES (a connection
 /// string whose user may create databases; default: the local development server). Disposing drops it.
 /// </summary>
-public sealed class TempPostgresDatabase : IAsyncDisposable
+public sealed class TempPostgresDatabase : IAsyncDisposable, Support.ITestDatabase
 {
     public const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni;Maximum Pool Size=20";
 

@@ -71,7 +71,7 @@ public sealed class SqliteOrleansClusterFixture : IAsyncLifetime, IDisposable
 }
 
 /// <summary>A SQLite file in its own temp folder; disposing deletes the folder.</summary>
-public sealed class TempSqliteFile : IDisposable
+public sealed class TempSqliteFile : IDisposable, Support.ITestDatabase
 {
     private readonly string _directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "omni-tests-" + Guid.NewGuid().ToString("N"));
 

@@ -31,6 +31,9 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public TempSqliteFile Database => _file;
 
+    /// <summary>What this silo's test handlers saw.</summary>
+    public Probe Probe { get; } = new();
+
     /// <summary>Everything the factory configures, on top of the grain tests' settings.</summary>
     public IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(TaskClusterFixture.Settings(_file.Path))
     {
@@ -56,7 +59,7 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureServices(TaskClusterFixture.AddTestActions);
+        builder.ConfigureServices(services => TaskClusterFixture.AddTestActions(services, Probe));
     }
 
     public async Task InitializeAsync()

@@ -8,20 +8,30 @@ using Orleans.TestingHost;
 
 namespace OmniActors.Tests.Support;
 
-/// <summary>
-/// One in-process silo composed exactly like the real one (<c>AddOmniActors</c>) on a SQLite file in a temp
-/// folder, with the test actions registered and short leases. Shared by the grain tests through a collection.
-/// Queues used by tests: <c>serial</c> (concurrency 1), <c>limited</c> (concurrency 3 over 2 partitions),
-/// anything else gets the defaults (concurrency 16, 4 partitions).
-/// </summary>
-public sealed class TaskClusterFixture : IAsyncLifetime, IDisposable
+/// <summary>The database behind a test cluster, for checking rows directly (SQL with <c>@name</c> parameters).</summary>
+public interface ITestDatabase
 {
-    private readonly TempSqliteFile _file = new();
+    /// <summary>First column of the first row, or null.</summary>
+    Task<object?> ScalarAsync(string sql, params (string Name, object Value)[] parameters);
+
+    /// <summary>Rows changed.</summary>
+    Task<int> ExecuteAsync(string sql, params (string Name, object Value)[] parameters);
+}
+
+/// <summary>
+/// One in-process silo composed exactly like the real one (<c>AddOmniActors</c>), with the test actions registered
+/// and short leases. The behavioural suite runs once per storage provider: <see cref="SqliteTaskCluster"/> and
+/// <see cref="PostgresTaskCluster"/>. Queues used by tests: <c>serial</c> (concurrency 1), <c>limited</c>
+/// (concurrency 3 over 2 partitions); anything else gets the defaults (concurrency 16, 4 partitions).
+/// </summary>
+public abstract class TaskClusterFixture : IAsyncLifetime
+{
     private InProcessTestCluster? _cluster;
 
-    public static readonly Probe Probe = new();
+    /// <summary>What this cluster's handlers saw.</summary>
+    public Probe Probe { get; } = new();
 
-    public TempSqliteFile Database => _file;
+    public abstract ITestDatabase Database { get; }
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("Not deployed.");
 
@@ -30,10 +40,9 @@ public sealed class TaskClusterFixture : IAsyncLifetime, IDisposable
     /// <summary>The typed client the apps use, over the test cluster's client.</summary>
     public IOmniClient Omni => new OmniClient(Client);
 
-    public static IReadOnlyDictionary<string, string?> Settings(string databasePath) => new Dictionary<string, string?>
+    /// <summary>Settings every test silo gets, storage aside.</summary>
+    public static IReadOnlyDictionary<string, string?> CommonSettings { get; } = new Dictionary<string, string?>
     {
-        ["OmniActors:Storage:SqlitePath"] = databasePath,
-        ["OmniActors:Storage:SqliteSynchronousFull"] = "false",
         ["OmniActors:Runner:LeaseDuration"] = "00:00:03",
         ["OmniActors:Runner:CancellationGrace"] = "00:00:01",
         ["OmniActors:Runner:DrainTimeout"] = "00:00:02",
@@ -47,9 +56,17 @@ public sealed class TaskClusterFixture : IAsyncLifetime, IDisposable
         ["OmniActors:Queues:Items:limited:Partitions"] = "2",
     };
 
-    public static void AddTestActions(IServiceCollection services)
+    /// <summary>The common settings on an embedded SQLite file.</summary>
+    public static IReadOnlyDictionary<string, string?> Settings(string databasePath) =>
+        new Dictionary<string, string?>(CommonSettings)
+        {
+            ["OmniActors:Storage:SqlitePath"] = databasePath,
+            ["OmniActors:Storage:SqliteSynchronousFull"] = "false",
+        };
+
+    public static void AddTestActions(IServiceCollection services, Probe probe)
     {
-        services.AddSingleton(Probe);
+        services.AddSingleton(probe);
         services.AddAction<RecordAction>("test-record");
         services.AddAction<BlockAction>("test-block");
         services.AddAction<FailAction>("test-fail");
@@ -57,14 +74,18 @@ public sealed class TaskClusterFixture : IAsyncLifetime, IDisposable
         services.AddAction<StubbornAction>("test-ignore-cancel", timeout: TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>Creates the database and returns the storage settings that point at it.</summary>
+    protected abstract Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync();
+
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Settings(_file.Path)).Build();
+        var settings = await PrepareStorageAsync();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOmniActors(configuration);
-            AddTestActions(silo.Services);
+            AddTestActions(silo.Services, Probe);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
@@ -76,15 +97,61 @@ public sealed class TaskClusterFixture : IAsyncLifetime, IDisposable
         {
             await _cluster.DisposeAsync();
         }
+        await ReleaseStorageAsync();
     }
 
-    public void Dispose() => _file.Dispose();
+    /// <summary>Deletes the database once the silo let go of it.</summary>
+    protected abstract Task ReleaseStorageAsync();
+}
+
+/// <summary>The suite on the embedded SQLite file (temp folder).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync, which releases the database after the silo stopped.")]
+public sealed class SqliteTaskCluster : TaskClusterFixture
+{
+    private readonly TempSqliteFile _file = new();
+
+    public override ITestDatabase Database => _file;
+
+    protected override Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync() => Task.FromResult(Settings(_file.Path));
+
+    protected override Task ReleaseStorageAsync()
+    {
+        _file.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>The suite on PostgreSQL (a throwaway database on the server named by OMNI_TEST_POSTGRES).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync, which releases the database after the silo stopped.")]
+public sealed class PostgresTaskCluster : TaskClusterFixture
+{
+    private readonly TempPostgresDatabase _database = new();
+
+    public override ITestDatabase Database => _database;
+
+    protected override async Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync()
+    {
+        await _database.CreateAsync();
+        return new Dictionary<string, string?>(CommonSettings)
+        {
+            ["OmniActors:Storage:Provider"] = "PostgreSql",
+            ["OmniActors:Storage:ConnectionString"] = _database.ConnectionString,
+        };
+    }
+
+    protected override Task ReleaseStorageAsync() => _database.DisposeAsync().AsTask();
 }
 
 [CollectionDefinition(Name)]
-public sealed class TaskClusterCollection : ICollectionFixture<TaskClusterFixture>
+public sealed class SqliteClusterCollection : ICollectionFixture<SqliteTaskCluster>
 {
-    public const string Name = "task cluster";
+    public const string Name = "task cluster on sqlite";
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresClusterCollection : ICollectionFixture<PostgresTaskCluster>
+{
+    public const string Name = "task cluster on postgresql";
 }
 
 /// <summary>Waiting on a condition with a deadline (never a bare sleep).</summary>

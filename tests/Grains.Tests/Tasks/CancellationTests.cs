@@ -7,10 +7,9 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 namespace OmniActors.Tests.Tasks;
 
 /// <summary>Cancelling tasks that wait, run or have ended.</summary>
-[Collection(TaskClusterCollection.Name)]
-public sealed class CancellationTests(TaskClusterFixture fixture)
+public abstract class CancellationTests(TaskClusterFixture fixture)
 {
-    private static Probe Probe => TaskClusterFixture.Probe;
+    private Probe Probe => fixture.Probe;
 
     [Fact]
     public async Task Cancelling_a_running_task_fires_its_token_and_frees_its_slot()
@@ -34,7 +33,7 @@ public sealed class CancellationTests(TaskClusterFixture fixture)
             var after = await fixture.Omni.GetAsync(id);
             Assert.Equal(TaskStatus.Cancelled, after?.Status);
             Assert.Equal(1, after?.Attempt);
-            Assert.Equal(1, ExecutionsOf(id));
+            Assert.Equal(1, fixture.ExecutionsOf(id));
         }
         finally
         {
@@ -92,3 +91,9 @@ public sealed class CancellationTests(TaskClusterFixture fixture)
         Assert.Equal(ErrorCodes.NotFound, ex.Code);
     }
 }
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteCancellationTests(SqliteTaskCluster fixture) : CancellationTests(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresCancellationTests(PostgresTaskCluster fixture) : CancellationTests(fixture);

@@ -7,25 +7,24 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 namespace OmniActors.Tests.Tasks;
 
 /// <summary>Requeueing, purging and listing dead letters through the client.</summary>
-[Collection(TaskClusterCollection.Name)]
-public sealed class DeadLetterTests(TaskClusterFixture fixture)
+public abstract class DeadLetterTests(TaskClusterFixture fixture)
 {
     [Fact]
     public async Task A_requeued_dead_letter_runs_again_with_fresh_attempts()
     {
         var queue = UniqueQueue("dlq-one");
         var id = (await DeadLetters(queue, 1))[0];
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
 
         var requeued = await fixture.Omni.RequeueDeadLetterAsync(id);
         Assert.Equal(TaskStatus.Queued, requeued.Status);
         Assert.Equal(0, requeued.Attempt);
         Assert.Null(requeued.FinishedAt);
 
-        await Eventually.True(() => ExecutionsOf(id) == 2, TimeSpan.FromSeconds(10), "the requeued task runs again");
+        await Eventually.True(() => fixture.ExecutionsOf(id) == 2, TimeSpan.FromSeconds(10), "the requeued task runs again");
         var again = await fixture.Omni.EndsAs(id, TaskStatus.DeadLettered);
         Assert.Equal(1, again.Attempt);
-        Assert.Equal(2, ExecutionsOf(id));
+        Assert.Equal(2, fixture.ExecutionsOf(id));
     }
 
     [Fact]
@@ -36,7 +35,7 @@ public sealed class DeadLetterTests(TaskClusterFixture fixture)
 
         var ex = await Assert.ThrowsAsync<ConflictException>(() => fixture.Omni.RequeueDeadLetterAsync(id));
         Assert.Equal(ErrorCodes.InvalidTransition, ex.Code);
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
     }
 
     [Fact]
@@ -48,7 +47,7 @@ public sealed class DeadLetterTests(TaskClusterFixture fixture)
         var count = await fixture.Omni.RequeueDeadLettersAsync(queue);
 
         Assert.Equal(3, count);
-        await Eventually.True(() => ids.All(id => ExecutionsOf(id) == 2), TimeSpan.FromSeconds(10), "every requeued dead letter runs again");
+        await Eventually.True(() => ids.All(id => fixture.ExecutionsOf(id) == 2), TimeSpan.FromSeconds(10), "every requeued dead letter runs again");
         foreach (var id in ids)
         {
             Assert.Equal(1, (await fixture.Omni.EndsAs(id, TaskStatus.DeadLettered)).Attempt);
@@ -122,3 +121,9 @@ public sealed class DeadLetterTests(TaskClusterFixture fixture)
         return ids;
     }
 }
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteDeadLetterTests(SqliteTaskCluster fixture) : DeadLetterTests(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresDeadLetterTests(PostgresTaskCluster fixture) : DeadLetterTests(fixture);

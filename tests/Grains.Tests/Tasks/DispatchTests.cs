@@ -6,10 +6,9 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 namespace OmniActors.Tests.Tasks;
 
 /// <summary>Which task a queue starts when, and how many at once.</summary>
-[Collection(TaskClusterCollection.Name)]
-public sealed class DispatchTests(TaskClusterFixture fixture)
+public abstract class DispatchTests(TaskClusterFixture fixture)
 {
-    private static Probe Probe => TaskClusterFixture.Probe;
+    private Probe Probe => fixture.Probe;
 
     [Fact]
     public async Task Ready_tasks_start_by_priority_descending_then_in_arrival_order()
@@ -80,7 +79,7 @@ public sealed class DispatchTests(TaskClusterFixture fixture)
         await fixture.ResumeQueue(queue);
         await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
         Assert.False((await fixture.Stats(queue)).Paused);
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
     }
 
     [Fact]
@@ -142,3 +141,9 @@ public sealed class DispatchTests(TaskClusterFixture fixture)
             $"a task due in the past waited {done.StartedAt - done.CreatedAt} to start");
     }
 }
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteDispatchTests(SqliteTaskCluster fixture) : DispatchTests(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresDispatchTests(PostgresTaskCluster fixture) : DispatchTests(fixture);

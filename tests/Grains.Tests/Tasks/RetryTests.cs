@@ -6,10 +6,9 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 namespace OmniActors.Tests.Tasks;
 
 /// <summary>Failed attempts, retries, timeouts and the dead-letter queue they lead to.</summary>
-[Collection(TaskClusterCollection.Name)]
-public sealed class RetryTests(TaskClusterFixture fixture)
+public abstract class RetryTests(TaskClusterFixture fixture)
 {
-    private static Probe Probe => TaskClusterFixture.Probe;
+    private Probe Probe => fixture.Probe;
 
     [Fact]
     public async Task A_task_that_always_fails_is_dead_lettered_after_its_max_attempts()
@@ -22,7 +21,7 @@ public sealed class RetryTests(TaskClusterFixture fixture)
         Assert.Equal("System.InvalidOperationException", error.Type);
         Assert.Equal("failure of attempt 3", error.Message);
         Assert.Equal(3, error.Attempt);
-        Assert.Equal(3, ExecutionsOf(id));
+        Assert.Equal(3, fixture.ExecutionsOf(id));
         Assert.NotNull(dead.FinishedAt);
     }
 
@@ -34,7 +33,7 @@ public sealed class RetryTests(TaskClusterFixture fixture)
         var done = await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
         Assert.Equal(2, done.Attempt);
         Assert.Equal("""{"attempt":2}""", done.Result);
-        Assert.Equal(2, ExecutionsOf(id));
+        Assert.Equal(2, fixture.ExecutionsOf(id));
         Assert.Equal(1, done.LastError?.Attempt);
     }
 
@@ -46,7 +45,7 @@ public sealed class RetryTests(TaskClusterFixture fixture)
         var dead = await fixture.Omni.EndsAs(id, TaskStatus.DeadLettered);
         Assert.Equal(1, dead.Attempt);
         Assert.False(Present(dead.LastError).Retryable);
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
     }
 
     [Fact]
@@ -59,7 +58,7 @@ public sealed class RetryTests(TaskClusterFixture fixture)
         var error = Present(dead.LastError);
         Assert.Equal("System.InvalidOperationException", error.Type);
         Assert.False(error.Retryable);
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
     }
 
     [Fact]
@@ -130,3 +129,9 @@ public sealed class RetryTests(TaskClusterFixture fixture)
         return submitted.Task.Id;
     }
 }
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteRetryTests(SqliteTaskCluster fixture) : RetryTests(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresRetryTests(PostgresTaskCluster fixture) : RetryTests(fixture);

@@ -5,8 +5,7 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 
 namespace OmniActors.Tests.Tasks;
 
-[Collection(TaskClusterCollection.Name)]
-public sealed class SmokeTests(TaskClusterFixture fixture)
+public abstract class SmokeTests(TaskClusterFixture fixture)
 {
     [Fact]
     public async Task An_echo_task_succeeds_with_its_payload_as_result()
@@ -24,3 +23,9 @@ public sealed class SmokeTests(TaskClusterFixture fixture)
         Assert.Equal(ErrorCodes.UnknownAction, ex.Code);
     }
 }
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteSmokeTests(SqliteTaskCluster fixture) : SmokeTests(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresSmokeTests(PostgresTaskCluster fixture) : SmokeTests(fixture);

@@ -1,3 +1,4 @@
+using OmniActors.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Errors;
 using OmniActors.Storage.Sqlite;
@@ -9,8 +10,7 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 namespace OmniActors.Tests.Tasks;
 
 /// <summary>Enqueueing: idempotency, batches, durability before the answer, and how long results are kept.</summary>
-[Collection(TaskClusterCollection.Name)]
-public sealed class SubmissionTests(TaskClusterFixture fixture)
+public abstract class SubmissionTests(TaskClusterFixture fixture)
 {
     [Fact]
     public async Task Concurrent_enqueues_with_one_idempotency_key_create_one_task_that_runs_once()
@@ -24,14 +24,14 @@ public sealed class SubmissionTests(TaskClusterFixture fixture)
         var id = Assert.Single(results.Select(r => r.Task.Id).Distinct());
         Assert.Equal(TaskIds.FromIdempotencyKey(key), id);
         await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
         Assert.Equal(1L, await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE idempotency_key = @key", ("@key", key)));
 
         var replay = await fixture.Omni.EnqueueAsync(spec);
         Assert.False(replay.Created);
         Assert.Equal(id, replay.Task.Id);
         Assert.Equal(TaskStatus.Succeeded, replay.Task.Status);
-        Assert.Equal(1, ExecutionsOf(id));
+        Assert.Equal(1, fixture.ExecutionsOf(id));
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public sealed class SubmissionTests(TaskClusterFixture fixture)
         Assert.Equal("""{"order":1}""", stored.Payload);
         Assert.Equal(TaskStatus.Succeeded, stored.Status);
         Assert.Equal("""{"order":1}""", stored.Result);
-        Assert.Equal(1, ExecutionsOf(original.Task.Id));
+        Assert.Equal(1, fixture.ExecutionsOf(original.Task.Id));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class SubmissionTests(TaskClusterFixture fixture)
     public async Task Concurrent_writes_share_group_commits()
     {
         var queue = UniqueQueue("group");
-        var store = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<SqliteTaskStore>();
+        var store = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<ITaskStore>() as SqlTaskStore ?? throw new InvalidOperationException("not a SQL task store");
         await fixture.WakePartitions(queue);
         await fixture.PauseQueue(queue);
         var before = store.WriteCounters;
@@ -153,3 +153,9 @@ public sealed class SubmissionTests(TaskClusterFixture fixture)
     private async Task<string?> StatusInDatabase(string id) =>
         (string?)await fixture.Database.ScalarAsync("SELECT status FROM omni_tasks WHERE id = @id", ("@id", id));
 }
+
+[Collection(SqliteClusterCollection.Name)]
+public sealed class SqliteSubmissionTests(SqliteTaskCluster fixture) : SubmissionTests(fixture);
+
+[Collection(PostgresClusterCollection.Name)]
+public sealed class PostgresSubmissionTests(PostgresTaskCluster fixture) : SubmissionTests(fixture);

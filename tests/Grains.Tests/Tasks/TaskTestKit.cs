@@ -25,7 +25,7 @@ internal static class TaskTestKit
     public static string UniqueQueue(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N");
 
     /// <summary>How many times the handler of <paramref name="taskId"/> started.</summary>
-    public static int ExecutionsOf(string taskId) => TaskClusterFixture.Probe.Executions.GetValueOrDefault(taskId);
+    public static int ExecutionsOf(this TaskClusterFixture fixture, string taskId) => fixture.Probe.Executions.GetValueOrDefault(taskId);
 
     /// <summary>Asserts <paramref name="value"/> is there and returns it.</summary>
     public static T Present<T>(T? value) where T : class
