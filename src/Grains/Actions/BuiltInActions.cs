@@ -58,6 +58,7 @@ public sealed class HttpAction(IHttpClientFactory httpClients) : IActionHandler
         };
         request.Headers.TryAddWithoutValidation("X-Omni-Task-Id", context.TaskId);
         request.Headers.TryAddWithoutValidation("X-Omni-Attempt", context.Attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("X-Omni-Silo", context.Silo);
         if (payload["headers"] is JsonObject headers)
         {
             foreach (var (name, value) in headers)

@@ -14,13 +14,14 @@ public sealed class ActionContext
 {
     private readonly Func<Task<bool>> _heartbeat;
 
-    internal ActionContext(string taskId, string queue, string action, int attempt, string payload, Func<Task<bool>> heartbeat, CancellationToken cancellationToken)
+    internal ActionContext(string taskId, string queue, string action, int attempt, string payload, string silo, Func<Task<bool>> heartbeat, CancellationToken cancellationToken)
     {
         TaskId = taskId;
         Queue = queue;
         Action = action;
         Attempt = attempt;
         Payload = payload;
+        Silo = silo;
         CancellationToken = cancellationToken;
         _heartbeat = heartbeat;
     }
@@ -35,6 +36,8 @@ public sealed class ActionContext
     public int Attempt { get; }
     /// <summary>The JSON payload text.</summary>
     public string Payload { get; }
+    /// <summary>The silo running this attempt (its Orleans address).</summary>
+    public string Silo { get; }
     /// <summary>Fires on cancellation, timeout or silo shutdown.</summary>
     public CancellationToken CancellationToken { get; }
 

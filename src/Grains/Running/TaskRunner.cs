@@ -27,11 +27,14 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private readonly RunnerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<TaskRunner> _logger;
+    private readonly string _silo;
     private volatile bool _accepting = true;
     private Task? _heartbeats;
 
-    public TaskRunner(IServiceProvider services, IGrainFactory grains, ActionRegistry actions, IOptions<RunnerOptions> options, TimeProvider time, ILogger<TaskRunner> logger)
+    public TaskRunner(IServiceProvider services, IGrainFactory grains, ActionRegistry actions, IOptions<RunnerOptions> options,
+        ILocalSiloDetails silo, TimeProvider time, ILogger<TaskRunner> logger)
     {
+        _silo = silo.SiloAddress.ToParsableString();
         _services = services;
         _grains = grains;
         _actions = actions;
@@ -100,7 +103,7 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
                 ?? throw new NonRetryableException($"Action '{request.Action}' is not registered on this silo.");
             await using var scope = _services.CreateAsyncScope();
             var handler = (IActionHandler)scope.ServiceProvider.GetRequiredService(registration.HandlerType);
-            var context = new ActionContext(request.TaskId, request.Queue, request.Action, request.Attempt, request.Payload,
+            var context = new ActionContext(request.TaskId, request.Queue, request.Action, request.Attempt, request.Payload, _silo,
                 () => HeartbeatAsync(e), linked.Token);
             // Task.Run: a handler that blocks before its first await must not block this loop.
             var work = Task.Run(() => handler.ExecuteAsync(context), CancellationToken.None);
