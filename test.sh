@@ -16,7 +16,7 @@ ensure_postgres() {
         exit 1
       fi
       apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql sqlite3 >/dev/null
     fi
     version=$(ls /usr/lib/postgresql | sort -V | tail -1)
     if ! pg_lsclusters -h | grep -q "^$version main"; then

@@ -18,6 +18,16 @@ public static class SiloHostingExtensions
         var configuration = builder.Configuration;
         var cluster = configuration.GetSection(OmniClusterOptions.Section).Get<OmniClusterOptions>() ?? new OmniClusterOptions();
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var runner = configuration.GetSection(Running.RunnerOptions.Section).Get<Running.RunnerOptions>() ?? new Running.RunnerOptions();
+        // The host must outlast the runner's drain, or a graceful stop cuts handlers that still had time.
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            var needed = runner.DrainTimeout + runner.CancellationGrace + TimeSpan.FromSeconds(15);
+            if (o.ShutdownTimeout < needed)
+            {
+                o.ShutdownTimeout = needed;
+            }
+        });
         builder.UseOrleans(silo =>
         {
             if (storage.IsPostgres)
