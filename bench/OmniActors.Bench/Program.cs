@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -6,64 +7,111 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 using OmniActors.Client;
 using OmniActors.Hosting;
 using OmniActors.Tasks;
 
-// Quick throughput run: N noop tasks enqueued in batches into one in-process silo on a fresh SQLite file,
-// then processed with the queue's concurrency. Prints JSON lines (one per figure).
-var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
-var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
-var dir = Path.Combine(Path.GetTempPath(), "omni-bench-" + Guid.NewGuid().ToString("N"));
-Directory.CreateDirectory(dir);
-var db = Path.Combine(dir, "omni.db");
-var settings = new Dictionary<string, string?>
+// Throughput of N noop tasks: enqueued through the client in batches, then processed with the queue's concurrency.
+// Modes: "sqlite" (an in-process silo on a fresh SQLite file), "pg" (an in-process silo on PostgreSQL), or
+// "external" (a client of silos already running on PostgreSQL, e.g. started by bench/run.sh).
+// Figures come from the task rows themselves (created, started, finished), printed as JSON lines.
+var options = Args.Parse(args);
+var n = options.Int("n", 20_000);
+var concurrency = options.Int("concurrency", 64);
+var mode = options.Str("mode", "sqlite");
+var label = options.Str("label", mode);
+var queue = "bench-" + Guid.NewGuid().ToString("N")[..8];
+
+string? dir = null;
+IHost? host = null;
+Func<DbConnection> open;
+IOmniClient omni;
+if (mode == "external")
 {
-    ["OmniActors:Storage:SqlitePath"] = db,
-    ["OmniActors:Queues:DefaultConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
-    ["OmniActors:Storage:SqliteSynchronousFull"] = Environment.GetEnvironmentVariable("BENCH_SYNC_FULL") ?? "true",
-};
-var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-var builder = Host.CreateApplicationBuilder();
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.UseOrleans(silo =>
+    var pg = options.Str("pg", "");
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.Services.AddOmniActorsClient(o => o.PostgresConnectionString = pg);
+    host = builder.Build();
+    await host.StartAsync();
+    omni = host.Services.GetRequiredService<IOmniClient>();
+    open = () => new NpgsqlConnection(pg);
+}
+else
 {
-    silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000);
-    silo.AddOmniActors(configuration);
-});
-using var host = builder.Build();
-await host.StartAsync();
-var omni = new OmniClient(host.Services.GetRequiredService<IGrainFactory>());
+    var settings = new Dictionary<string, string?>
+    {
+        ["OmniActors:Queues:DefaultConcurrency"] = concurrency.ToString(CultureInfo.InvariantCulture),
+        ["OmniActors:Storage:SqliteSynchronousFull"] = options.Str("sync-full", "true"),
+    };
+    if (mode == "pg")
+    {
+        settings["OmniActors:Storage:Provider"] = "PostgreSql";
+        settings["OmniActors:Storage:ConnectionString"] = options.Str("pg", "");
+        open = () => new NpgsqlConnection(options.Str("pg", ""));
+    }
+    else
+    {
+        dir = Path.Combine(Path.GetTempPath(), "omni-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var db = Path.Combine(dir, "omni.db");
+        settings["OmniActors:Storage:SqlitePath"] = db;
+        open = () => new SqliteConnection($"Data Source={db}");
+    }
+    var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+    var builder = Host.CreateApplicationBuilder();
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
+    builder.UseOrleans(silo =>
+    {
+        silo.UseLocalhostClustering(siloPort: 21111, gatewayPort: 40000);
+        silo.AddOmniActors(configuration);
+    });
+    host = builder.Build();
+    await host.StartAsync();
+    omni = new OmniClient(host.Services.GetRequiredService<IGrainFactory>());
+}
 
 var sw = Stopwatch.StartNew();
 var batches = Enumerable.Range(0, n).Chunk(1000).Select(chunk =>
-    omni.EnqueueBatchAsync(chunk.Select(_ => new TaskSpec { Action = "noop", Queue = "bench" }).ToList()));
+    omni.EnqueueBatchAsync(chunk.Select(_ => new TaskSpec { Action = "noop", Queue = queue }).ToList()));
 var results = await Task.WhenAll(batches);
 var enqueueSeconds = sw.Elapsed.TotalSeconds;
-var ids = results.SelectMany(r => r).Select(r => r.Result!.Task.Id).ToList();
+var refused = results.SelectMany(r => r).Count(r => r.Result is null);
 
-await using var connection = new SqliteConnection($"Data Source={db}");
+await using var connection = open();
 await connection.OpenAsync();
-long Count(string status)
+async Task<long> Scalar(string sql)
 {
-    using var cmd = connection.CreateCommand();
-    cmd.CommandText = "SELECT COUNT(*) FROM omni_tasks WHERE status = $s";
-    cmd.Parameters.AddWithValue("$s", status);
-    return (long)cmd.ExecuteScalar()!;
+    await using var cmd = connection.CreateCommand();
+    cmd.CommandText = sql;
+    var p = cmd.CreateParameter();
+    p.ParameterName = "@q";
+    p.Value = queue;
+    cmd.Parameters.Add(p);
+    return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
 }
-while (Count("succeeded") < n)
+var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+while (await Scalar("SELECT COUNT(*) FROM omni_tasks WHERE queue = @q AND status = 'succeeded'") < n - refused)
 {
-    await Task.Delay(50);
+    if (DateTime.UtcNow > deadline)
+    {
+        throw new TimeoutException("The tasks did not finish within 10 minutes.");
+    }
+    await Task.Delay(100);
 }
-var totalSeconds = sw.Elapsed.TotalSeconds;
 
 var latencies = new List<double>(n);
 long firstCreated = long.MaxValue, lastFinished = 0;
-using (var cmd = connection.CreateCommand())
+await using (var cmd = connection.CreateCommand())
 {
-    cmd.CommandText = "SELECT created_at, started_at, finished_at FROM omni_tasks";
-    using var reader = cmd.ExecuteReader();
-    while (reader.Read())
+    cmd.CommandText = "SELECT created_at, started_at, finished_at FROM omni_tasks WHERE queue = @q";
+    var p = cmd.CreateParameter();
+    p.ParameterName = "@q";
+    p.Value = queue;
+    cmd.Parameters.Add(p);
+    await using var reader = await cmd.ExecuteReaderAsync();
+    while (await reader.ReadAsync())
     {
         var created = reader.GetInt64(0);
         latencies.Add(reader.GetInt64(1) - created);
@@ -72,16 +120,40 @@ using (var cmd = connection.CreateCommand())
     }
 }
 latencies.Sort();
-double P(double q) => latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(q * latencies.Count) - 1)];
+double P(double q) => latencies[(int)Math.Clamp(Math.Ceiling(q * latencies.Count) - 1, 0, latencies.Count - 1)];
 void Emit(string metric, double value, string unit) => Console.WriteLine(JsonSerializer.Serialize(new
 {
-    bench = "quick-throughput", storage = "sqlite", metric, value = Math.Round(value, 2), unit, n, concurrency,
+    bench = "throughput", storage = label, metric, value = Math.Round(value, 2), unit, n, concurrency,
 }));
 Emit("enqueue_rate", n / enqueueSeconds, "tasks/s");
-Emit("processed_rate", n / totalSeconds, "tasks/s");
+Emit("processed_rate", n / ((lastFinished - firstCreated) / 1000.0), "tasks/s");
 Emit("enqueue_to_start_p50", P(0.50), "ms");
 Emit("enqueue_to_start_p99", P(0.99), "ms");
-Emit("stored_tasks", ids.Count, "tasks");
+Emit("refused", refused, "tasks");
+
 await host.StopAsync();
-SqliteConnection.ClearAllPools();
-Directory.Delete(dir, recursive: true);
+host.Dispose();
+if (dir is not null)
+{
+    SqliteConnection.ClearAllPools();
+    Directory.Delete(dir, recursive: true);
+}
+
+/// <summary>--name value pairs.</summary>
+internal sealed class Args(Dictionary<string, string> values)
+{
+    public static Args Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i].TrimStart('-')] = args[i + 1];
+        }
+        return new Args(values);
+    }
+
+    public int Int(string name, int fallback) =>
+        values.TryGetValue(name, out var v) ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
+
+    public string Str(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+}

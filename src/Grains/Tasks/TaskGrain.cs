@@ -33,18 +33,46 @@ internal sealed partial class TaskGrain(
     private readonly TaskOptions _options = taskOptions.Value;
     private readonly List<TaskCompletionSource> _waiters = [];
     private TaskInfo? _state;
+    private bool _loaded;
 
     private string Id => this.GetPrimaryKeyString();
     private string Owner => silo.SiloAddress.ToParsableString();
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
-        _state = await store.GetAsync(Id, cancellationToken);
+    /// <summary>
+    /// The row, read on first need rather than on activation: a submission, the commonest first call, inserts
+    /// without reading (the insert itself says when the id exists), so a new task costs no read at all.
+    /// </summary>
+    private async Task<TaskInfo?> LoadAsync()
+    {
+        if (!_loaded)
+        {
+            var row = await store.GetAsync(Id);
+            if (!_loaded)
+            {
+                // An interleaved call may have loaded (or written) meanwhile; the first to finish wins.
+                _state = row;
+                _loaded = true;
+            }
+        }
+        return _state;
+    }
 
     public async Task<SubmitResult> Submit(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var now = time.GetUtcNow();
         var fingerprint = TaskSpecValidator.Fingerprint(spec);
+        if (!_loaded)
+        {
+            try
+            {
+                return await CreateAsync(spec, fingerprint, now);
+            }
+            catch (ConflictException)
+            {
+                // The id exists: PersistAsync adopted the stored row; answer as for any existing task.
+            }
+        }
         if (_state is { } existing)
         {
             if (spec.IdempotencyKey is not null && existing.IdempotencyKey == spec.IdempotencyKey)
@@ -56,6 +84,11 @@ internal sealed partial class TaskGrain(
             }
             throw new ConflictException(ErrorCodes.Conflict, $"Task {Id} already exists.");
         }
+        return await CreateAsync(spec, fingerprint, now);
+    }
+
+    private async Task<SubmitResult> CreateAsync(TaskSpec spec, string fingerprint, DateTimeOffset now)
+    {
         if (TaskSpecValidator.Validate(spec, _options.Limits, actions.Contains, now) is { } invalid)
         {
             throw invalid;
@@ -67,11 +100,11 @@ internal sealed partial class TaskGrain(
         return new SubmitResult { Task = View(state, now), Created = true };
     }
 
-    public Task<TaskInfo?> Get() => Task.FromResult(_state is null ? null : View(_state, time.GetUtcNow()));
+    public async Task<TaskInfo?> Get() => await LoadAsync() is { } state ? View(state, time.GetUtcNow()) : null;
 
     public async Task<TaskInfo?> WaitForEnd(TimeSpan maxWait)
     {
-        if (_state is null || _state.Status.IsTerminal())
+        if (await LoadAsync() is not { } current || current.Status.IsTerminal())
         {
             return await Get();
         }
@@ -94,7 +127,7 @@ internal sealed partial class TaskGrain(
 
     public async Task<TaskInfo> Cancel(string? reason)
     {
-        var state = Existing();
+        var state = await ExistingAsync();
         var now = time.GetUtcNow();
         var transition = TaskLifecycle.Apply(state, new TaskCommand.Cancel(reason), now);
         if (!transition.Accepted)
@@ -117,7 +150,7 @@ internal sealed partial class TaskGrain(
     public async Task<TaskInfo> Requeue()
     {
         var now = time.GetUtcNow();
-        var transition = TaskLifecycle.Apply(Existing(), new TaskCommand.Requeue(), now);
+        var transition = TaskLifecycle.Apply(await ExistingAsync(), new TaskCommand.Requeue(), now);
         if (!transition.Accepted)
         {
             throw new ConflictException(ErrorCodes.InvalidTransition, transition.Rejection!);
@@ -129,7 +162,7 @@ internal sealed partial class TaskGrain(
 
     public async Task Purge()
     {
-        var state = Existing();
+        var state = await ExistingAsync();
         if (state.Status != TaskStatus.DeadLettered)
         {
             throw new ConflictException(ErrorCodes.InvalidTransition, $"Only dead-lettered tasks can be purged; task {Id} is {state.Status}.");
@@ -145,7 +178,7 @@ internal sealed partial class TaskGrain(
         {
             return new StartResult { Kind = StartKind.Refused };
         }
-        if (_state is not { } state)
+        if (await LoadAsync() is not { } state)
         {
             return new StartResult { Kind = StartKind.NotRunnable };
         }
@@ -169,7 +202,7 @@ internal sealed partial class TaskGrain(
     public async Task ReportOutcome(AttemptOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
-        if (_state is not { } state)
+        if (await LoadAsync() is not { } state)
         {
             return;
         }
@@ -195,7 +228,7 @@ internal sealed partial class TaskGrain(
 
     public async Task<bool> Heartbeat(int attempt)
     {
-        if (_state is not { } state)
+        if (await LoadAsync() is not { } state)
         {
             return false;
         }
@@ -211,7 +244,7 @@ internal sealed partial class TaskGrain(
 
     public async Task<LeaseStatus> CheckLease()
     {
-        if (_state is not { Status: TaskStatus.Running } state)
+        if (await LoadAsync() is not { Status: TaskStatus.Running } state)
         {
             return new LeaseStatus { Holding = false, Attempt = _state?.Attempt ?? 0 };
         }
@@ -258,9 +291,11 @@ internal sealed partial class TaskGrain(
         {
             // Someone else wrote the row (a second activation during a partition): adopt the truth.
             _state = await store.GetAsync(Id);
+            _loaded = true;
             throw;
         }
         _state = next with { Version = version };
+        _loaded = true;
         if (transition.Events.Count > 0)
         {
             events.Publish(transition.Events.Select(e => new TaskLifecycleEvent(Id, next.Queue, next.Action, e, next.Attempt, now,
@@ -277,7 +312,7 @@ internal sealed partial class TaskGrain(
         return _state;
     }
 
-    private TaskInfo Existing() => _state ?? throw new NotFoundException($"Task {Id} does not exist.");
+    private async Task<TaskInfo> ExistingAsync() => await LoadAsync() ?? throw new NotFoundException($"Task {Id} does not exist.");
 
     private IQueuePartitionGrain Partition(TaskInfo state) =>
         GrainFactory.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(state.Queue, state.Partition));
