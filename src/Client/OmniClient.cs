@@ -1,6 +1,7 @@
 using System.Text.Json;
 using OmniActors.Errors;
 using OmniActors.Queues;
+using OmniActors.Schedules;
 using OmniActors.Tasks;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
@@ -60,6 +61,30 @@ public interface IOmniClient
 
     /// <summary>Known queue names.</summary>
     Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Creates or updates schedule <paramref name="name"/>; a changed timetable restarts from now.</summary>
+    Task<ScheduleUpsertResult> UpsertScheduleAsync(string name, ScheduleSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>The schedule, or null.</summary>
+    Task<ScheduleInfo?> GetScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Every schedule with its next fire time, by name.</summary>
+    Task<IReadOnlyList<ScheduleInfo>> ListSchedulesAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stops a schedule firing; fires that come due meanwhile are misfires on resume.</summary>
+    Task<ScheduleInfo> PauseScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Lets a paused schedule fire again; missed fires follow its misfire policy.</summary>
+    Task<ScheduleInfo> ResumeScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Fires a schedule now; with <paramref name="fireTime"/>, as the fire of that time (repeats make no second task).</summary>
+    Task<ScheduleFire> TriggerScheduleAsync(string name, DateTimeOffset? fireTime = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes a schedule and its history (its tasks are not touched).</summary>
+    Task DeleteScheduleAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>A schedule's recent fires, newest first.</summary>
+    Task<IReadOnlyList<ScheduleFire>> GetScheduleHistoryAsync(string name, int limit = 100, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A task ended without success while a caller waited for its result.</summary>
@@ -175,6 +200,50 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
 
     /// <inheritdoc />
     public Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default) => Query.ListQueues();
+
+    /// <inheritdoc />
+    public Task<ScheduleUpsertResult> UpsertScheduleAsync(string name, ScheduleSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return Schedule(name).Upsert(spec);
+    }
+
+    /// <inheritdoc />
+    public Task<ScheduleInfo?> GetScheduleAsync(string name, CancellationToken cancellationToken = default) => Schedule(name).Get();
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<ScheduleInfo>> ListSchedulesAsync(CancellationToken cancellationToken = default)
+    {
+        var names = await grains.GetGrain<IScheduleIndexGrain>(0).List();
+        var schedules = await System.Threading.Tasks.Task.WhenAll(names.Select(n => grains.GetGrain<IScheduleGrain>(n).Get()));
+        return schedules.OfType<ScheduleInfo>().ToList();
+    }
+
+    /// <inheritdoc />
+    public Task<ScheduleInfo> PauseScheduleAsync(string name, CancellationToken cancellationToken = default) => Schedule(name).Pause();
+
+    /// <inheritdoc />
+    public Task<ScheduleInfo> ResumeScheduleAsync(string name, CancellationToken cancellationToken = default) => Schedule(name).Resume();
+
+    /// <inheritdoc />
+    public Task<ScheduleFire> TriggerScheduleAsync(string name, DateTimeOffset? fireTime = null, CancellationToken cancellationToken = default) =>
+        Schedule(name).Trigger(fireTime);
+
+    /// <inheritdoc />
+    public Task DeleteScheduleAsync(string name, CancellationToken cancellationToken = default) => Schedule(name).Delete();
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ScheduleFire>> GetScheduleHistoryAsync(string name, int limit = 100, CancellationToken cancellationToken = default) =>
+        Schedule(name).GetHistory(limit);
+
+    private IScheduleGrain Schedule(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
+        {
+            throw new TaskValidationException("A schedule name is 1 to 200 characters.");
+        }
+        return grains.GetGrain<IScheduleGrain>(name);
+    }
 
     private ITaskGrain Task(string taskId)
     {

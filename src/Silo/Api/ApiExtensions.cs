@@ -46,7 +46,7 @@ public static class ApiExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
-        api.MapTasks().MapQueues().MapDeadLetters();
+        api.MapTasks().MapQueues().MapDeadLetters().MapSchedules();
         return app;
     }
 }

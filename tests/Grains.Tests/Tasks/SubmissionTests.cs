@@ -105,28 +105,6 @@ public abstract class SubmissionTests(TaskClusterFixture fixture)
     }
 
     [Fact]
-    public async Task Concurrent_writes_share_group_commits()
-    {
-        var queue = UniqueQueue("group");
-        var store = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<ITaskStore>() as SqlTaskStore ?? throw new InvalidOperationException("not a SQL task store");
-        await fixture.WakePartitions(queue);
-        await fixture.PauseQueue(queue);
-        var before = store.WriteCounters;
-
-        var submitted = await Task.WhenAll(Enumerable.Range(0, 200).Select(i => fixture.Omni.EnqueueAsync("test-record", new { i }, queue)));
-
-        var after = store.WriteCounters;
-        var rows = after.Rows - before.Rows;
-        var commits = after.Commits - before.Commits;
-        Assert.True(rows >= 200, $"{rows} rows written for 200 enqueues");
-        Assert.True(commits < rows, $"{commits} commits for {rows} rows: concurrent writes were not grouped");
-        Assert.Equal(200L, await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE queue = @queue", ("@queue", queue)));
-
-        await fixture.ResumeQueue(queue);
-        await Task.WhenAll(submitted.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
-    }
-
-    [Fact]
     public async Task A_result_is_dropped_after_its_ttl_while_the_task_stays_succeeded()
     {
         var submitted = await fixture.Omni.EnqueueAsync(new TaskSpec

@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using OmniActors.Errors;
+using OmniActors.Storage;
+using OmniActors.Tasks;
+
+namespace OmniActors.Tests.Storage;
+
+/// <summary>The group-commit loop, driven deterministically: a gate holds the first commit while writes pile up.</summary>
+public sealed class GroupCommitterTests
+{
+    private static PendingWrite Write(int i) => new(WriteKind.Delete, $"t{i}", null, 1);
+
+    [Fact]
+    public async Task Writes_that_arrive_during_a_commit_go_out_together_in_the_next_one()
+    {
+        var batches = new List<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var committer = new GroupCommitter(async batch =>
+        {
+            lock (batches)
+            {
+                batches.Add(batch.Count);
+            }
+            firstStarted.TrySetResult();
+            await gate.Task;
+        }, maxBatch: 512, NullLogger.Instance);
+
+        var first = committer.Enqueue(Write(0));
+        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var rest = Enumerable.Range(1, 100).Select(i => committer.Enqueue(Write(i))).ToList();
+        Assert.False(first.IsCompleted, "a write must not complete before its commit");
+        gate.SetResult();
+        await Task.WhenAll(rest.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([1, 100], batches);
+        Assert.Equal(2, committer.Commits);
+        Assert.Equal(101, committer.Rows);
+    }
+
+    [Fact]
+    public async Task A_batch_never_exceeds_the_maximum()
+    {
+        var batches = new List<int>();
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var committer = new GroupCommitter(async batch =>
+        {
+            lock (batches)
+            {
+                batches.Add(batch.Count);
+            }
+            firstStarted.TrySetResult();
+            await gate.Task;
+        }, maxBatch: 10, NullLogger.Instance);
+
+        var writes = new List<Task<long>> { committer.Enqueue(Write(0)) };
+        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        writes.AddRange(Enumerable.Range(1, 25).Select(i => committer.Enqueue(Write(i))));
+        gate.SetResult();
+        await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal([1, 10, 10, 5], batches);
+    }
+
+    [Fact]
+    public async Task A_failed_commit_fails_every_write_in_it_with_a_storage_error_and_the_next_commit_still_runs()
+    {
+        var calls = 0;
+        await using var committer = new GroupCommitter(_ =>
+            Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("disk on fire") : Task.CompletedTask,
+            maxBatch: 512, NullLogger.Instance);
+
+        var failed = await Assert.ThrowsAsync<StorageUnavailableException>(() => committer.Enqueue(Write(0)));
+        Assert.Contains("disk on fire", failed.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await committer.Enqueue(Write(1)));
+    }
+
+    [Fact]
+    public async Task A_rejected_item_fails_alone_while_the_rest_of_its_batch_commits()
+    {
+        await using var committer = new GroupCommitter(batch =>
+        {
+            foreach (var w in batch)
+            {
+                w.NewVersion = 7;
+                w.Rejection = w.Id == "t1" ? new ConflictException("version moved") : null;
+            }
+            return Task.CompletedTask;
+        }, maxBatch: 512, NullLogger.Instance);
+
+        var ok = committer.Enqueue(Write(0));
+        var rejected = committer.Enqueue(Write(1));
+        Assert.Equal(7, await ok);
+        await Assert.ThrowsAsync<ConflictException>(() => rejected);
+    }
+}
