@@ -22,6 +22,8 @@ public sealed class FakeDownstream : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _executions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _answered = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _firstSeen = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _bySilo = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _firstSilo = new(StringComparer.Ordinal);
     private readonly List<(Func<FakeDownstream, bool> Condition, TaskCompletionSource Reached)> _waits = [];
     private readonly Lock _gate = new();
     private readonly WebApplication _app;
@@ -45,6 +47,25 @@ public sealed class FakeDownstream : IAsyncDisposable
 
     /// <summary>When each task's first request arrived (<see cref="Stopwatch.GetTimestamp"/>).</summary>
     public IReadOnlyDictionary<string, long> FirstSeen => _firstSeen;
+
+    /// <summary>Requests per silo that ran the attempt (the <c>X-Omni-Silo</c> header: its Orleans address <c>ip:port@generation</c>).</summary>
+    public IReadOnlyDictionary<string, int> ExecutionsBySilo => _bySilo;
+
+    /// <summary>The silo (<c>X-Omni-Silo</c>) of each task's first request.</summary>
+    public IReadOnlyDictionary<string, string> FirstSilo => _firstSilo;
+
+    /// <summary>Requests from the silo whose silo-to-silo port is <paramref name="siloPort"/>.</summary>
+    public int ExecutionsFrom(int siloPort) => _bySilo.Where(s => SiloPortOf(s.Key) == siloPort).Sum(s => s.Value);
+
+    /// <summary>The port of an Orleans silo address <c>ip:port@generation</c>; 0 when it is not one.</summary>
+    public static int SiloPortOf(string siloAddress)
+    {
+        ArgumentNullException.ThrowIfNull(siloAddress);
+        var at = siloAddress.IndexOf('@', StringComparison.Ordinal);
+        var endpoint = at < 0 ? siloAddress : siloAddress[..at];
+        var colon = endpoint.LastIndexOf(':');
+        return colon >= 0 && int.TryParse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : 0;
+    }
 
     /// <summary>Tasks that got at least one request.</summary>
     public int DistinctStarted => _executions.Count;
@@ -121,6 +142,9 @@ public sealed class FakeDownstream : IAsyncDisposable
         }
         _firstSeen.TryAdd(taskId, Stopwatch.GetTimestamp());
         _executions.AddOrUpdate(taskId, 1, (_, n) => n + 1);
+        var silo = context.Request.Headers["X-Omni-Silo"].ToString();
+        _firstSilo.TryAdd(taskId, silo);
+        _bySilo.AddOrUpdate(silo, 1, (_, n) => n + 1);
         Interlocked.Increment(ref _inFlight);
         Changed();
         try

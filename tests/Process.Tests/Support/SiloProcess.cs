@@ -20,8 +20,10 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Lock _logGate = new();
     private bool _closed;
 
-    private SiloProcess(Process process, StreamWriter log, Uri baseAddress, string logPath)
+    private SiloProcess(Process process, StreamWriter log, Uri baseAddress, string logPath, int siloPort, int gatewayPort)
     {
+        SiloPort = siloPort;
+        GatewayPort = gatewayPort;
         _process = process;
         _log = log;
         BaseAddress = baseAddress;
@@ -29,6 +31,12 @@ public sealed class SiloProcess : IAsyncDisposable
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
     }
+
+    /// <summary>The silo-to-silo port: in cluster mode, the port of its row in the membership table and of its Orleans address.</summary>
+    public int SiloPort { get; }
+
+    /// <summary>The port Orleans clients connect to.</summary>
+    public int GatewayPort { get; }
 
     /// <summary>The silo's HTTP address.</summary>
     public Uri BaseAddress { get; }
@@ -98,7 +106,7 @@ public sealed class SiloProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => silo?.Append(e.Data);
         process.ErrorDataReceived += (_, e) => silo?.Append(e.Data);
         await log.WriteLineAsync($"--- {DateTimeOffset.Now:HH:mm:ss.fff} starting silo on {start.Environment["ASPNETCORE_URLS"]} ({databasePath})");
-        silo = new SiloProcess(process, log, new Uri($"http://127.0.0.1:{httpPort}"), logPath);
+        silo = new SiloProcess(process, log, new Uri($"http://127.0.0.1:{httpPort}"), logPath, ports[1], ports[2]);
         try
         {
             process.Start();
@@ -114,7 +122,27 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan within)
+    /// <summary>The status code <paramref name="path"/> answers (no API key needed for health), or null when the silo does not answer within 5 s.</summary>
+    public async Task<HttpStatusCode?> ProbeAsync(string path)
+    {
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            using var response = await probe.GetAsync(new Uri(path, UriKind.Relative));
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits until <c>/health/ready</c> answers 200; throws with the log tail when the process exits or the time is up.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan within)
     {
         using var deadline = new CancellationTokenSource(within);
         using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };

@@ -10,6 +10,9 @@ namespace OmniActors.Tests.Support;
 public sealed class SiloScenario : IAsyncDisposable
 {
     private readonly List<SiloProcess> _silos = [];
+    private readonly List<Func<string>> _diagnostics = [];
+    private readonly Lock _gate = new();
+    private int _started;
     private readonly Dictionary<string, string> _settings;
     private readonly ITestOutputHelper _output;
 
@@ -33,14 +36,32 @@ public sealed class SiloScenario : IAsyncDisposable
     public static async Task<SiloScenario> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string> settings) =>
         new(await FakeDownstream.StartAsync(), new Dictionary<string, string>(settings), output);
 
-    /// <summary>Starts a silo on the scenario's database and waits until it is ready.</summary>
+    /// <summary>Every silo started so far, in start order.</summary>
+    public IReadOnlyList<SiloProcess> Silos
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _silos];
+            }
+        }
+    }
+
+    /// <summary>Starts a silo on the scenario's database and waits until it is ready. Several may start at once.</summary>
     public async Task<SiloProcess> StartSiloAsync()
     {
-        var log = Path.Combine(Folder, $"silo-{_silos.Count + 1}.log");
+        var log = Path.Combine(Folder, $"silo-{Interlocked.Increment(ref _started)}.log");
         var silo = await SiloProcess.StartAsync(DatabasePath, log, _settings, TimeSpan.FromSeconds(90));
-        _silos.Add(silo);
+        lock (_gate)
+        {
+            _silos.Add(silo);
+        }
         return silo;
     }
+
+    /// <summary>More to write to the output when the test fails (e.g. a database server's log).</summary>
+    public void OnFailureAlsoWrite(Func<string> diagnostics) => _diagnostics.Add(diagnostics);
 
     /// <summary>An <c>http</c> task that makes the downstream service hold the request <paramref name="holdMs"/>.</summary>
     public object HttpTask(string idempotencyKey, int holdMs) => new
@@ -60,9 +81,13 @@ public sealed class SiloScenario : IAsyncDisposable
         }
         catch
         {
-            foreach (var silo in _silos)
+            foreach (var silo in Silos)
             {
                 _output.WriteLine(silo.LogTail());
+            }
+            foreach (var diagnostics in _diagnostics)
+            {
+                _output.WriteLine(diagnostics());
             }
             throw;
         }
@@ -79,7 +104,7 @@ public sealed class SiloScenario : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var silo in _silos)
+        foreach (var silo in Silos)
         {
             await silo.DisposeAsync();
         }
