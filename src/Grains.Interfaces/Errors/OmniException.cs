@@ -96,6 +96,8 @@ public static class ErrorCodes
     public const string InvalidTransition = "invalid_transition";
     /// <summary>Storage could not be reached.</summary>
     public const string StorageUnavailable = "storage_unavailable";
+    /// <summary>A silo failed or the cluster did not answer in time; retrying (with an idempotency key) is safe.</summary>
+    public const string ClusterUnavailable = "cluster_unavailable";
     /// <summary>Anything else.</summary>
     public const string Internal = "internal_error";
 }

@@ -76,6 +76,8 @@ public enum StartKind
     NotRunnable = 1,
     /// <summary>The silo hosting the task is shutting down and takes no work; try again later.</summary>
     Refused = 2,
+    /// <summary>An attempt already runs (an earlier start whose answer was lost): keep the slot and check its lease.</summary>
+    AlreadyRunning = 3,
 }
 
 /// <summary>The answer to a start request.</summary>

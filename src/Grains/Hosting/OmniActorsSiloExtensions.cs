@@ -33,6 +33,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<QueueTopology>();
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
+        services.AddSingleton<QueueGauges>();
         services.AddSingleton<TaskRunner>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TaskRunner>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OmniActors.Queues;
 using OmniActors.Storage;
 using OmniActors.Tasks;
+using Orleans.Runtime;
 
 namespace OmniActors.Hosting;
 
@@ -13,30 +14,76 @@ namespace OmniActors.Hosting;
 internal sealed partial class TaskRecovery(
     ITaskStore store,
     IGrainFactory grains,
+    IClusterMembershipService membership,
     IOptions<TaskOptions> options,
     TimeProvider time,
     ILogger<TaskRecovery> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task? _sweeper;
+    private Task? _watcher;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(TaskRecovery), ServiceLifecycleStage.Active + 1, OnStart, OnStop);
 
     private async Task OnStart(CancellationToken cancellationToken)
     {
+        await WakePartitionsAsync(cancellationToken);
+        _sweeper = Task.Run(() => SweepResultsAsync(_stopping.Token), CancellationToken.None);
+        _watcher = Task.Run(() => WatchMembershipAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    private async Task WakePartitionsAsync(CancellationToken cancellationToken)
+    {
         var partitions = await store.ActivePartitionsAsync(cancellationToken);
         await Task.WhenAll(partitions.Select(p => grains.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(p.Queue, p.Partition)).Wake()));
         LogWoke(partitions.Count);
-        _sweeper = Task.Run(() => SweepResultsAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// When a silo dies, the partitions it hosted (and the tasks it ran) must not wait for a message or the one-minute
+    /// reminder: every survivor wakes the partitions with pending work, which reload and check the dead silo's leases.
+    /// </summary>
+    private async Task WatchMembershipAsync(CancellationToken cancellationToken)
+    {
+        var dead = new HashSet<SiloAddress>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
+            {
+                var newlyDead = snapshot.Members.Values
+                    .Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress))
+                    .ToList();
+                if (newlyDead.Count == 0)
+                {
+                    continue;
+                }
+                LogSiloDied(string.Join(", ", newlyDead.Select(m => m.SiloAddress)));
+                try
+                {
+                    await WakePartitionsAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogWakeFailed(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
     }
 
     private async Task OnStop(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        if (_sweeper is { } sweeper)
+        foreach (var background in new[] { _sweeper, _watcher })
         {
-            await sweeper.ContinueWith(_ => { }, TaskScheduler.Default);
+            if (background is not null)
+            {
+                await background.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
     }
 
@@ -65,6 +112,12 @@ internal sealed partial class TaskRecovery(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovery: woke {Count} queue partitions with pending or running tasks")]
     private partial void LogWoke(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Silos left the cluster ({Silos}): waking queue partitions to recover their work")]
+    private partial void LogSiloDied(string silos);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Waking queue partitions after a silo died failed; their reminders will recover them")]
+    private partial void LogWakeFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Result sweep failed; it runs again at the next interval")]
     private partial void LogSweepFailed(Exception exception);

@@ -20,15 +20,19 @@ internal sealed partial class QueuePartitionGrain(
     QueueTopology topology,
     TaskRunner runner,
     TimeProvider time,
+    QueueGauges gauges,
     ILogger<QueuePartitionGrain> logger) : Grain, IQueuePartitionGrain, IRemindable
 {
     private const string RecoveryReminder = "recover";
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinReconcileInterval = TimeSpan.FromSeconds(5);
 
     private readonly ReadyQueue _queue = new();
     private readonly Dictionary<string, Slot> _running = new(StringComparer.Ordinal);
     private readonly Queue<(DateTimeOffset At, bool Failed)> _recent = new();
+    private string _key = "";
     private string _name = "";
+    private bool _deactivating;
     private int _share;
     private bool _paused;
     private long _dispatches;
@@ -36,11 +40,13 @@ internal sealed partial class QueuePartitionGrain(
     private long _failed;
     private DateTimeOffset _holdUntil;
     private IGrainTimer? _timer;
+    private DateTimeOffset _reconciledAt;
     private DateTimeOffset? _timerAt;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var (queue, index) = QueueTopology.ParsePartitionKey(this.GetPrimaryKeyString());
+        _key = this.GetPrimaryKeyString();
+        var (queue, index) = QueueTopology.ParsePartitionKey(_key);
         _name = queue;
         _share = topology.ShareOf(queue, index);
         _paused = await GrainFactory.GetGrain<IQueueGrain>(queue).IsPaused();
@@ -58,12 +64,20 @@ internal sealed partial class QueuePartitionGrain(
                 _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
             }
         }
+        _reconciledAt = now;
         if (rows.Count > 0)
         {
             LogReloaded(_name, index, rows.Count);
             await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), cancellationToken);
         }
         Pump();
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _deactivating = true;
+        gauges.Forget(_key);
+        return Task.CompletedTask;
     }
 
     public Task Enqueue(QueueEntry entry)
@@ -80,6 +94,7 @@ internal sealed partial class QueuePartitionGrain(
     public Task Remove(string taskId)
     {
         _queue.Remove(taskId);
+        ReportGauges();
         return Task.CompletedTask;
     }
 
@@ -123,10 +138,12 @@ internal sealed partial class QueuePartitionGrain(
         });
     }
 
-    public Task Wake() => Task.CompletedTask;
+    /// <summary>Reconciles with the table: what a lost message or a dead silo left out of memory comes back.</summary>
+    public Task Wake() => ReconcileAsync();
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        await ReconcileAsync();
         if (_queue.ReadyCount + _queue.ScheduledCount + _running.Count == 0)
         {
             // Nothing left to recover: stop the safety net until work arrives again.
@@ -136,6 +153,45 @@ internal sealed partial class QueuePartitionGrain(
                 await this.UnregisterReminder(reminder);
             }
             return;
+        }
+        Pump();
+    }
+
+    /// <summary>
+    /// The table is the truth and this index is derived: re-read this partition's pending and running rows and add what
+    /// memory lacks (a start or enqueue whose message was lost, a task left behind by a dead silo). Rate-limited.
+    /// </summary>
+    private async Task ReconcileAsync()
+    {
+        var now = time.GetUtcNow();
+        if (now - _reconciledAt < MinReconcileInterval)
+        {
+            return;
+        }
+        _reconciledAt = now;
+        var (queue, index) = QueueTopology.ParsePartitionKey(this.GetPrimaryKeyString());
+        var rows = await store.LoadPartitionAsync(queue, index);
+        var added = 0;
+        foreach (var row in rows)
+        {
+            if (_running.ContainsKey(row.Id) || _queue.Contains(row.Id))
+            {
+                continue;
+            }
+            added++;
+            if (row.Status == TaskStatus.Running)
+            {
+                _running[row.Id] = new Slot(++_dispatches, row.Attempt, now);
+            }
+            else
+            {
+                _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
+            }
+        }
+        if (added > 0)
+        {
+            LogReconciled(_name, index, added);
+            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
         Pump();
     }
@@ -157,6 +213,16 @@ internal sealed partial class QueuePartitionGrain(
             _ = StartAsync(taskId, token);
         }
         ArmTimer(now);
+        ReportGauges();
+    }
+
+    /// <summary>Hands the in-memory counts to the gauges (a late continuation after deactivation must not revive them).</summary>
+    private void ReportGauges()
+    {
+        if (!_deactivating)
+        {
+            gauges.Report(_key, _name, _queue.ReadyCount, _queue.ScheduledCount, _running.Count);
+        }
     }
 
     private async Task StartAsync(string taskId, long token)
@@ -168,14 +234,24 @@ internal sealed partial class QueuePartitionGrain(
         }
         catch (Exception ex)
         {
+            // The start may or may not have happened (its silo may have died after storing it): keep the slot and
+            // let the lease check tell — it requeues a task still pending and expires one whose holder is gone.
             LogStartFailed(ex, taskId);
-            result = new StartResult { Kind = StartKind.Refused };
+            if (_running.TryGetValue(taskId, out var unknown) && unknown.Token == token)
+            {
+                _running[taskId] = unknown with { CheckAt = time.GetUtcNow() + RetryAfterError };
+            }
+            Pump();
+            return;
         }
         var mine = _running.TryGetValue(taskId, out var slot) && slot.Token == token;
         switch (result.Kind)
         {
             case StartKind.Started when mine:
                 _running[taskId] = slot with { Attempt = result.Attempt, CheckAt = time.GetUtcNow() + runner.LeaseDuration };
+                break;
+            case StartKind.AlreadyRunning when mine:
+                _running[taskId] = slot with { Attempt = result.Attempt, CheckAt = time.GetUtcNow() };
                 break;
             case StartKind.NotRunnable when mine:
                 _running.Remove(taskId);
@@ -217,7 +293,6 @@ internal sealed partial class QueuePartitionGrain(
                 _running.Remove(taskId);
                 if (status.Requeue is { } requeue)
                 {
-                    Count(failed: true);
                     _queue.Add(requeue, time.GetUtcNow());
                 }
             }
@@ -295,6 +370,9 @@ internal sealed partial class QueuePartitionGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition} reloaded {Count} pending and running tasks")]
     private partial void LogReloaded(string queue, int partition, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Calling task {TaskId} failed; it stays queued and is tried again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} partition {Partition}: reconciling with the task table found {Count} tasks missing from memory")]
+    private partial void LogReconciled(string queue, int partition, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Calling task {TaskId} failed; its state will be checked again shortly")]
     private partial void LogStartFailed(Exception exception, string taskId);
 }

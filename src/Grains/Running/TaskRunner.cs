@@ -188,7 +188,14 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
         var current = await _grains.GetGrain<ITaskGrain>(e.Request.TaskId).Heartbeat(e.Request.Attempt);
         if (!current)
         {
-            e.Cancelled.Cancel();
+            try
+            {
+                e.Cancelled.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The attempt finished while the heartbeat was in flight: nothing left to cancel.
+            }
         }
         return current;
     }

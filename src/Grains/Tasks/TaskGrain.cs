@@ -77,10 +77,17 @@ internal sealed partial class TaskGrain(
         {
             if (spec.IdempotencyKey is not null && existing.IdempotencyKey == spec.IdempotencyKey)
             {
-                return existing.SpecHash == fingerprint
-                    ? new SubmitResult { Task = View(existing, now), Created = false }
-                    : throw new ConflictException(ErrorCodes.IdempotencyConflict,
+                if (existing.SpecHash != fingerprint)
+                {
+                    throw new ConflictException(ErrorCodes.IdempotencyConflict,
                         $"Idempotency key '{spec.IdempotencyKey}' was already used for task {Id} with a different request.");
+                }
+                if (IsPending(existing.Status))
+                {
+                    // A replay may follow a submission whose Enqueue was lost (its silo died): telling the partition again is harmless.
+                    await Partition(existing).Enqueue(EntryOf(existing));
+                }
+                return new SubmitResult { Task = View(existing, now), Created = false };
             }
             throw new ConflictException(ErrorCodes.Conflict, $"Task {Id} already exists.");
         }
@@ -182,6 +189,11 @@ internal sealed partial class TaskGrain(
         {
             return new StartResult { Kind = StartKind.NotRunnable };
         }
+        if (state.Status == TaskStatus.Running)
+        {
+            // A start whose answer never reached the partition (the caller or this silo failed): not a second run.
+            return new StartResult { Kind = StartKind.AlreadyRunning, Attempt = state.Attempt };
+        }
         var now = time.GetUtcNow();
         var transition = TaskLifecycle.Apply(state, new TaskCommand.Start(Owner, runner.LeaseDuration), now);
         if (!transition.Accepted)
@@ -246,7 +258,13 @@ internal sealed partial class TaskGrain(
     {
         if (await LoadAsync() is not { Status: TaskStatus.Running } state)
         {
-            return new LeaseStatus { Holding = false, Attempt = _state?.Attempt ?? 0 };
+            // Not running: the slot is free; a task still pending goes back to the partition rather than being forgotten.
+            return new LeaseStatus
+            {
+                Holding = false,
+                Attempt = _state?.Attempt ?? 0,
+                Requeue = _state is { } pending && IsPending(pending.Status) ? EntryOf(pending) : null,
+            };
         }
         var now = time.GetUtcNow();
         var holderAlive = state.LeaseOwner == Owner
@@ -282,6 +300,7 @@ internal sealed partial class TaskGrain(
     private async Task<TaskInfo> PersistAsync(Transition transition, DateTimeOffset now)
     {
         var next = transition.State!;
+        var before = _state;
         long version;
         try
         {
@@ -299,7 +318,7 @@ internal sealed partial class TaskGrain(
         if (transition.Events.Count > 0)
         {
             events.Publish(transition.Events.Select(e => new TaskLifecycleEvent(Id, next.Queue, next.Action, e, next.Attempt, now,
-                e == TaskEventType.Error ? next.LastError?.Message : null)).ToList());
+                e == TaskEventType.Error ? next.LastError?.Message : null, TaskLifecycleEvent.ElapsedFor(e, before, now))).ToList());
         }
         if (_state.Status.IsTerminal())
         {
@@ -316,6 +335,8 @@ internal sealed partial class TaskGrain(
 
     private IQueuePartitionGrain Partition(TaskInfo state) =>
         GrainFactory.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(state.Queue, state.Partition));
+
+    private static bool IsPending(TaskStatus status) => status is TaskStatus.Queued or TaskStatus.Scheduled or TaskStatus.Retrying;
 
     private static QueueEntry EntryOf(TaskInfo state) => new() { TaskId = state.Id, Priority = state.Priority, DueAt = state.DueAt };
 

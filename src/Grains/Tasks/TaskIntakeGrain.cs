@@ -42,5 +42,10 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, IOptions<TaskOptio
         {
             return new BatchItemResult { ErrorCode = ex.Code, ErrorMessage = ex.Message };
         }
+        catch (Exception ex) when (ex is Orleans.Runtime.OrleansException or TimeoutException)
+        {
+            // A silo died under this item (its task grain was there): nothing is reported stored; retrying with the same key is safe.
+            return new BatchItemResult { ErrorCode = ErrorCodes.ClusterUnavailable, ErrorMessage = ex.Message };
+        }
     }
 }

@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using OmniActors.Queues;
 using OmniActors.Storage;
+using OmniActors.Tasks;
+using OpenTelemetry.Metrics;
+using Orleans.Dashboard;
 using Orleans.Runtime;
 
 namespace OmniActors.Silo.Api;
@@ -11,7 +15,13 @@ namespace OmniActors.Silo.Api;
 /// <summary>The silo's HTTP surface.</summary>
 public static class ApiExtensions
 {
-    /// <summary>Services for the API: JSON, problem details, OpenAPI, health, API key.</summary>
+    /// <summary>Where Prometheus scrapes the metrics.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Where the Orleans cluster dashboard is mounted.</summary>
+    public const string OrleansDashboardPath = "/orleans";
+
+    /// <summary>Services for the API: JSON, problem details, OpenAPI, health, API key, metrics.</summary>
     public static IServiceCollection AddOmniActorsApi(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -33,6 +43,11 @@ public static class ApiExtensions
         services.AddHealthChecks()
             .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])
             .AddCheck<StorageCheck>("storage", tags: ["ready"]);
+        // OpenTelemetry.Exporter.Prometheus.AspNetCore exists only as a prerelease (1.20.1-beta.1); it is the
+        // exporter OpenTelemetry maintains for ASP.NET Core, so we take the beta over a hand-written exposition.
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName)
+            .AddPrometheusExporter());
         return services;
     }
 
@@ -47,6 +62,17 @@ public static class ApiExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
         api.MapTasks().MapQueues().MapDeadLetters().MapSchedules();
+
+        // Prometheus scrapes without a key unless OmniActors:Api:ProtectMetrics asks for one (bearer or basic auth).
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectMetrics)
+        {
+            ApiKeyFilter.RequireApiKeyFor(app, MetricsPath);
+        }
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+
+        // The dashboard maps its page, assets and JSON calls itself: guard the whole path, not its endpoints.
+        ApiKeyFilter.RequireApiKeyFor(app, OrleansDashboardPath);
+        app.MapOrleansDashboard(OrleansDashboardPath);
         return app;
     }
 }

@@ -8,6 +8,7 @@ namespace OmniActors.Silo.Api;
 internal sealed class ApiKeyFilter(IOptions<ApiOptions> options, IHostEnvironment environment) : IEndpointFilter
 {
     public const string HeaderName = "X-Api-Key";
+    private const string BasicChallenge = "Basic realm=\"OmniActors\", charset=\"UTF-8\"";
 
     private readonly byte[][] _keys = options.Value.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).Select(Encoding.UTF8.GetBytes).ToArray();
     private readonly bool _required = options.Value.RequireApiKey ?? !environment.IsDevelopment();
@@ -16,11 +17,37 @@ internal sealed class ApiKeyFilter(IOptions<ApiOptions> options, IHostEnvironmen
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        return Refusal(context.HttpContext.Request, allowBasic: false) ?? await next(context);
+    }
+
+    /// <summary>
+    /// Guards every request under <paramref name="path"/>, whatever serves it (pages, static assets, their API calls),
+    /// for routes mapped by a library whose endpoints an endpoint filter cannot reach. Also accepts HTTP Basic with the
+    /// key as password and answers 401 with a Basic challenge, so a browser asks for the key once and then sends it on
+    /// the page's own requests: no secret ends up in the page.
+    /// </summary>
+    public static IApplicationBuilder RequireApiKeyFor(IApplicationBuilder app, PathString path) =>
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(path), branch => branch.Use(async (context, next) =>
+        {
+            var refusal = context.RequestServices.GetRequiredService<ApiKeyFilter>().Refusal(context.Request, allowBasic: true);
+            if (refusal is null)
+            {
+                await next(context);
+                return;
+            }
+            context.Response.Headers.WWWAuthenticate = BasicChallenge;
+            await refusal.ExecuteAsync(context);
+        }));
+
+    /// <summary>Null when the request may pass; otherwise the 401 problem to answer with.</summary>
+    public IResult? Refusal(HttpRequest request, bool allowBasic)
+    {
+        ArgumentNullException.ThrowIfNull(request);
         if (!_required)
         {
-            return await next(context);
+            return null;
         }
-        var presented = Presented(context.HttpContext.Request);
+        var presented = Presented(request, allowBasic);
         if (presented is null)
         {
             return Problems.Create(StatusCodes.Status401Unauthorized, "API key required",
@@ -32,18 +59,35 @@ internal sealed class ApiKeyFilter(IOptions<ApiOptions> options, IHostEnvironmen
         {
             match |= CryptographicOperations.FixedTimeEquals(key, bytes);
         }
-        return match ? await next(context)
+        return match ? null
             : Problems.Create(StatusCodes.Status401Unauthorized, "API key rejected", "The API key is not valid.", "api_key_invalid");
     }
 
-    private static string? Presented(HttpRequest request)
+    private static string? Presented(HttpRequest request, bool allowBasic)
     {
         if (request.Headers.TryGetValue(HeaderName, out var key) && !string.IsNullOrEmpty(key))
         {
             return key.ToString();
         }
         var auth = request.Headers.Authorization.ToString();
-        return auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? auth["Bearer ".Length..].Trim() : null;
+        if (auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return auth["Bearer ".Length..].Trim();
+        }
+        return allowBasic && auth.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) ? BasicPassword(auth["Basic ".Length..].Trim()) : null;
+    }
+
+    /// <summary>The password of <c>user:password</c> credentials (any user name).</summary>
+    private static string? BasicPassword(string credentials)
+    {
+        var buffer = new byte[credentials.Length];
+        if (!Convert.TryFromBase64String(credentials, buffer, out var length))
+        {
+            return null;
+        }
+        var decoded = Encoding.UTF8.GetString(buffer, 0, length);
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? null : decoded[(colon + 1)..];
     }
 
     /// <summary>Fails start when keys are required but none is configured.</summary>

@@ -12,6 +12,9 @@ public sealed class ApiOptions
     /// <summary>Accepted keys, sent as <c>X-Api-Key</c> (or <c>Authorization: Bearer</c>).</summary>
     public string[] ApiKeys { get; set; } = [];
 
+    /// <summary>Require the API key on <c>/metrics</c> too (off: Prometheus scrapes it without one).</summary>
+    public bool ProtectMetrics { get; set; }
+
     /// <summary>Largest request body in bytes (a batch of tasks included).</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 }

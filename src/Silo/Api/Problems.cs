@@ -27,7 +27,7 @@ internal static class Problems
         StorageUnavailableException => (StatusCodes.Status503ServiceUnavailable, "Storage unavailable", ErrorCodes.StorageUnavailable),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "Request too large", "request_too_large"),
         BadHttpRequestException => (StatusCodes.Status400BadRequest, "Malformed request", "malformed_request"),
-        TimeoutException => (StatusCodes.Status503ServiceUnavailable, "Cluster busy or unreachable", "cluster_timeout"),
+        TimeoutException or Orleans.Runtime.OrleansException => (StatusCodes.Status503ServiceUnavailable, "Cluster unavailable", ErrorCodes.ClusterUnavailable),
         OmniException o => (StatusCodes.Status500InternalServerError, "Server error", o.Code),
         _ => (StatusCodes.Status500InternalServerError, "Server error", ErrorCodes.Internal),
     };

@@ -2,6 +2,7 @@ using System.Net;
 using OmniActors.Hosting;
 using OmniActors.Storage;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 
 namespace OmniActors.Silo.Hosting;
 
@@ -57,6 +58,8 @@ public static class SiloHostingExtensions
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             }
             silo.AddOmniActors(configuration);
+            // The Orleans cluster dashboard; its endpoints are mapped (behind the API key) by MapOmniActorsApi.
+            silo.AddDashboard();
         });
         return builder;
     }
