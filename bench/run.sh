@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Runs the throughput bench (Release) and writes its JSON lines to bench/results/<timestamp>.jsonl.
-#   bench/run.sh [--n 20000] [--concurrency 64] [--modes "sqlite pg pg2"]
+#   bench/run.sh [--n 20000] [--concurrency 64] [--modes "sqlite pg pg2"] [--pace 200]
+# Each mode runs a throughput pass (n tasks enqueued in batches) and a latency pass (2,000 tasks enqueued one at a
+# time at --pace per second into idle workers).
 # pg and pg2 need a PostgreSQL whose user may create databases: OMNI_BENCH_POSTGRES (Npgsql connection string),
 # default the local test server. pg2 starts two real silo processes on it and drives them as an Orleans client.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=20000; concurrency=64; modes="sqlite pg pg2"
+n=20000; concurrency=64; modes="sqlite pg pg2"; pace=200
 while [ $# -gt 0 ]; do
   case "$1" in
     --n) n=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --modes) modes=$2; shift 2 ;;
+    --pace) pace=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -35,8 +38,12 @@ trap cleanup EXIT
 
 for mode in $modes; do
   case "$mode" in
-    sqlite) dotnet "$bench" --mode sqlite --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out" ;;
-    pg) dotnet "$bench" --mode pg --label pg-1silo --pg "$(fresh_db)" --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out" ;;
+    sqlite)
+      dotnet "$bench" --mode sqlite --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
+      dotnet "$bench" --mode sqlite --n 2000 --pace "$pace" --concurrency "$concurrency" | grep '^{' | tee -a "$out" ;;
+    pg)
+      dotnet "$bench" --mode pg --label pg-1silo --pg "$(fresh_db)" --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
+      dotnet "$bench" --mode pg --label pg-1silo --pg "$(fresh_db)" --n 2000 --pace "$pace" --concurrency "$concurrency" | grep '^{' | tee -a "$out" ;;
     pg2)
       cs=$(fresh_db)
       for i in 1 2; do
@@ -51,6 +58,7 @@ for mode in $modes; do
         for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$((5190 + i))/health/ready" >/dev/null && break; sleep 0.5; done
       done
       dotnet "$bench" --mode external --label pg-2silos --pg "$cs" --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
+      dotnet "$bench" --mode external --label pg-2silos --pg "$cs" --n 2000 --pace "$pace" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
       cleanup; pids=()
       ;;
     *) echo "unknown mode $mode" >&2; exit 2 ;;

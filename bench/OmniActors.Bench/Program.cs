@@ -72,12 +72,34 @@ else
     omni = new OmniClient(host.Services.GetRequiredService<IGrainFactory>());
 }
 
+var pace = options.Int("pace", 0);
 var sw = Stopwatch.StartNew();
-var batches = Enumerable.Range(0, n).Chunk(1000).Select(chunk =>
-    omni.EnqueueBatchAsync(chunk.Select(_ => new TaskSpec { Action = "noop", Queue = queue }).ToList()));
-var results = await Task.WhenAll(batches);
+var refused = 0;
+var callLatencies = new List<double>();
+if (pace > 0)
+{
+    // Latency run: one task at a time at a paced rate into idle workers (no backlog), timing each enqueue call.
+    var interval = TimeSpan.FromSeconds(1.0 / pace);
+    for (var i = 0; i < n; i++)
+    {
+        var due = interval * i;
+        if (sw.Elapsed < due)
+        {
+            await Task.Delay(due - sw.Elapsed);
+        }
+        var call = Stopwatch.StartNew();
+        await omni.EnqueueAsync(new TaskSpec { Action = "noop", Queue = queue });
+        callLatencies.Add(call.Elapsed.TotalMilliseconds);
+    }
+}
+else
+{
+    var batches = Enumerable.Range(0, n).Chunk(1000).Select(chunk =>
+        omni.EnqueueBatchAsync(chunk.Select(_ => new TaskSpec { Action = "noop", Queue = queue }).ToList()));
+    var results = await Task.WhenAll(batches);
+    refused = results.SelectMany(r => r).Count(r => r.Result is null);
+}
 var enqueueSeconds = sw.Elapsed.TotalSeconds;
-var refused = results.SelectMany(r => r).Count(r => r.Result is null);
 
 await using var connection = open();
 await connection.OpenAsync();
@@ -120,16 +142,29 @@ await using (var cmd = connection.CreateCommand())
     }
 }
 latencies.Sort();
-double P(double q) => latencies[(int)Math.Clamp(Math.Ceiling(q * latencies.Count) - 1, 0, latencies.Count - 1)];
+callLatencies.Sort();
+static double P(List<double> sorted, double q) => sorted[(int)Math.Clamp(Math.Ceiling(q * sorted.Count) - 1, 0, sorted.Count - 1)];
+var benchName = pace > 0 ? $"latency@{pace}/s" : "throughput";
 void Emit(string metric, double value, string unit) => Console.WriteLine(JsonSerializer.Serialize(new
 {
-    bench = "throughput", storage = label, metric, value = Math.Round(value, 2), unit, n, concurrency,
+    bench = benchName, storage = label, metric, value = Math.Round(value, 2), unit, n, concurrency,
 }));
-Emit("enqueue_rate", n / enqueueSeconds, "tasks/s");
-Emit("processed_rate", n / ((lastFinished - firstCreated) / 1000.0), "tasks/s");
-Emit("enqueue_to_start_p50", P(0.50), "ms");
-Emit("enqueue_to_start_p99", P(0.99), "ms");
-Emit("refused", refused, "tasks");
+if (pace > 0)
+{
+    foreach (var (name, q) in new[] { ("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0) })
+    {
+        Emit($"enqueue_call_{name}", P(callLatencies, q), "ms");
+        Emit($"enqueue_to_start_{name}", P(latencies, q), "ms");
+    }
+}
+else
+{
+    Emit("enqueue_rate", n / enqueueSeconds, "tasks/s");
+    Emit("processed_rate", n / ((lastFinished - firstCreated) / 1000.0), "tasks/s");
+    Emit("enqueue_to_start_p50", P(latencies, 0.50), "ms");
+    Emit("enqueue_to_start_p99", P(latencies, 0.99), "ms");
+    Emit("refused", refused, "tasks");
+}
 
 await host.StopAsync();
 host.Dispose();
