@@ -49,6 +49,7 @@ for mode in $modes; do
       for i in 1 2; do
         OmniActors__Storage__Provider=PostgreSql OmniActors__Storage__ConnectionString="$cs" \
         OmniActors__Api__RequireApiKey=false OmniActors__Queues__DefaultConcurrency="$concurrency" \
+        OmniActors__Cluster__AdvertisedIPAddress=127.0.0.1 \
         OmniActors__Cluster__SiloPort=$((22110 + i)) OmniActors__Cluster__GatewayPort=$((41000 + i)) \
         ASPNETCORE_URLS="http://127.0.0.1:$((5190 + i))" Logging__LogLevel__Default=Warning \
           dotnet "$silo" >"bench/results/silo$i.log" 2>&1 &

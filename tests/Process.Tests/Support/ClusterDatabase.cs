@@ -39,6 +39,8 @@ public sealed class ClusterDatabase(PrivatePostgres server, string name)
         {
             ["OmniActors:Storage:Provider"] = "PostgreSql",
             ["OmniActors:Storage:ConnectionString"] = SiloConnectionString,
+            // Tests talk over loopback only: silos advertise 127.0.0.1 rather than the host's interface address.
+            ["OmniActors:Cluster:AdvertisedIPAddress"] = "127.0.0.1",
         };
         foreach (var (key, value) in more)
         {
