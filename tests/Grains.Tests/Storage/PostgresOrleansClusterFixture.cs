@@ -1,6 +1,6 @@
+using System.Data.Common;
 using System.Reflection;
 using Npgsql;
-using OmniActors.Storage;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 
@@ -10,77 +10,42 @@ namespace OmniActors.Tests.Storage;
 /// Two in-process silos and a client whose clustering, grain storage and reminders are Orleans' own ADO.NET providers
 /// on a fresh PostgreSQL database created by our schema scripts. The database is dropped when the tests are done.
 /// </summary>
-public sealed class PostgresOrleansClusterFixture : IAsyncLifetime, IAsyncDisposable
+public sealed class PostgresOrleansClusterFixture : OrleansClusterFixture
 {
     /// <summary>The ADO.NET invariant Orleans maps to Npgsql's factory.</summary>
     public const string Invariant = "Npgsql";
 
     private readonly TempPostgresDatabase _database = new();
-    private InProcessTestCluster? _cluster;
 
     /// <summary>The database the cluster uses, for checking rows directly.</summary>
-    public TempPostgresDatabase Database => _database;
-
-    public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("The cluster is not deployed.");
-
-    public IClusterClient Client => Cluster.Client;
-
-    public string ServiceId => Cluster.Options.ServiceId;
+    public override TempPostgresDatabase Database => _database;
 
     public string ClusterId => Cluster.Options.ClusterId;
 
-    public async Task InitializeAsync()
+    protected override string AdoNetInvariant => Invariant;
+
+    protected override short SiloCount => 2;
+
+    protected override async Task PrepareDatabaseAsync()
     {
         await _database.CreateAsync();
         await _database.ApplySchemaAsync();
-        var connectionString = _database.ConnectionString;
-        var builder = new InProcessTestClusterBuilder(2);
-        UseConfiguredMembership(builder.Options);
-        builder.ConfigureSilo((_, silo) =>
-        {
-            silo.UseAdoNetClustering(o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-            });
-            // The probe grains name these providers (see StorageProbeGrains.cs).
-            silo.AddAdoNetGrainStorage(SqliteOrleansClusterFixture.StorageName, o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-            });
-            silo.AddAdoNetGrainStorage(SqliteOrleansClusterFixture.DeletingStorageName, o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-                o.DeleteStateOnClear = true;
-            });
-            silo.UseAdoNetReminderService(o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-            });
-        });
-        builder.ConfigureClient(client => client.UseAdoNetClustering(o =>
-        {
-            o.Invariant = Invariant;
-            o.ConnectionString = connectionString;
-        }));
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
     }
 
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
-
-    /// <summary>Stops the cluster, then drops the database; safe to call twice.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Membership, gateways and the client go through the membership table too.</summary>
+    protected override void ConfigureCluster(InProcessTestClusterBuilder builder, string invariant, string connectionString)
     {
-        if (_cluster is not null)
+        UseConfiguredMembership(builder.Options);
+        builder.ConfigureSilo((_, silo) => silo.UseAdoNetClustering(o =>
         {
-            await _cluster.DisposeAsync();
-            _cluster = null;
-        }
-        await _database.DisposeAsync();
+            o.Invariant = invariant;
+            o.ConnectionString = connectionString;
+        }));
+        builder.ConfigureClient(client => client.UseAdoNetClustering(o =>
+        {
+            o.Invariant = invariant;
+            o.ConnectionString = connectionString;
+        }));
     }
 
     /// <summary>
@@ -102,7 +67,7 @@ public sealed class PostgresOrleansClusterFixture : IAsyncLifetime, IAsyncDispos
 /// A PostgreSQL database of its own (omni_test_&lt;guid&gt;) on the server named by OMNI_TEST_POSTGRES (a connection
 /// string whose user may create databases; default: the local development server). Disposing drops it.
 /// </summary>
-public sealed class TempPostgresDatabase : IAsyncDisposable, Support.ITestDatabase
+public sealed class TempPostgresDatabase : TempDatabase
 {
     public const string DefaultServer = "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni;Maximum Pool Size=20";
 
@@ -120,7 +85,9 @@ public sealed class TempPostgresDatabase : IAsyncDisposable, Support.ITestDataba
     /// <summary>The database name.</summary>
     public string Name { get; }
 
-    public string ConnectionString { get; }
+    public override string ConnectionString { get; }
+
+    public override string Dialect => "postgresql";
 
     public async Task CreateAsync()
     {
@@ -132,13 +99,6 @@ public sealed class TempPostgresDatabase : IAsyncDisposable, Support.ITestDataba
         _created = true;
     }
 
-    /// <summary>Applies our scripts; returns the names applied.</summary>
-    public async Task<IReadOnlyList<string>> ApplySchemaAsync()
-    {
-        await using var connection = await OpenAsync();
-        return await SchemaInstaller.ApplyAsync(connection, "postgresql");
-    }
-
     public async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(ConnectionString);
@@ -146,54 +106,7 @@ public sealed class TempPostgresDatabase : IAsyncDisposable, Support.ITestDataba
         return connection;
     }
 
-    /// <summary>Runs a query and returns the first column of the first row (null when there is none).</summary>
-    public async Task<object?> ScalarAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = Command(connection, sql, parameters);
-        var result = await command.ExecuteScalarAsync();
-        return result is DBNull ? null : result;
-    }
-
-    /// <summary>Runs statements (one or many) and returns the rows they changed.</summary>
-    public async Task<int> ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = Command(connection, sql, parameters);
-        return await command.ExecuteNonQueryAsync();
-    }
-
-    /// <summary>Runs a query and returns every row as an array of column values.</summary>
-    public async Task<IReadOnlyList<object?[]>> RowsAsync(string sql, params (string Name, object Value)[] parameters)
-    {
-        await using var connection = await OpenAsync();
-        await using var command = Command(connection, sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync();
-        var rows = new List<object?[]>();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
-
-    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        return command;
-    }
-
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (!_created)
         {
@@ -211,4 +124,6 @@ public sealed class TempPostgresDatabase : IAsyncDisposable, Support.ITestDataba
         await command.ExecuteNonQueryAsync();
         _created = false;
     }
+
+    protected override async Task<DbConnection> OpenConnectionAsync() => await OpenAsync();
 }

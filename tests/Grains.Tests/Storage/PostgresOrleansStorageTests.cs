@@ -2,12 +2,10 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using OmniActors.Storage;
 using Orleans.Configuration;
 using Orleans.Messaging;
 using Orleans.Runtime;
 using Orleans.Runtime.MembershipService;
-using Orleans.Storage;
 
 namespace OmniActors.Tests.Storage;
 
@@ -15,54 +13,47 @@ namespace OmniActors.Tests.Storage;
 /// Orleans' ADO.NET clustering, grain storage and reminders running on PostgreSQL through
 /// deploy/sql/postgresql/0001_orleans.sql.
 /// </summary>
-public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fixture) : IClassFixture<PostgresOrleansClusterFixture>
+public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fixture)
+    : OrleansProviderContractTests<PostgresOrleansClusterFixture>(fixture), IClassFixture<PostgresOrleansClusterFixture>
 {
     private const int Active = 3;
 
-    private static readonly string[] OrleansQueryKeys =
+    private static readonly IReadOnlyList<string> AllQueryKeys =
     [
         "InsertMembershipVersionKey", "InsertMembershipKey", "UpdateMembershipKey", "UpdateIAmAlivetimeKey",
         "MembershipReadRowKey", "MembershipReadAllKey", "GatewaysQueryKey", "DeleteMembershipTableEntriesKey",
         "CleanupDefunctSiloEntriesKey", "CleanupDefunctSiloEntryKey",
-        "WriteToStorageKey", "ReadFromStorageKey", "ClearStorageKey", "DeleteStorageKey",
-        "UpsertReminderRowKey", "ReadReminderRowsKey", "ReadReminderRowKey", "ReadRangeRows1Key", "ReadRangeRows2Key",
-        "DeleteReminderRowKey", "DeleteReminderRowsKey",
+        .. StorageAndReminderQueryKeys,
     ];
 
-    [Fact]
-    public async Task Schema_applies_once_and_a_second_run_applies_nothing()
+    // Clustering adds the membership queries.
+    protected override IReadOnlyList<string> OrleansQueryKeys => AllQueryKeys;
+
+    protected override async Task<TempDatabase> CreateEmptyDatabaseAsync()
     {
-        await using var database = new TempPostgresDatabase();
+        var database = new TempPostgresDatabase();
         await database.CreateAsync();
-
-        var first = await database.ApplySchemaAsync();
-        var second = await database.ApplySchemaAsync();
-
-        Assert.Contains("0001_orleans.sql", first);
-        Assert.Empty(second);
-        await AssertQueriesPresentAsync(database);
-
-        // The script is idempotent on its own too, not only through the installer's version table.
-        var script = SchemaInstaller.Scripts("postgresql").Single(s => s.Name == "0001_orleans.sql").Sql;
-        await database.ExecuteAsync(script);
-        await AssertQueriesPresentAsync(database);
+        return database;
     }
+
+    // Version columns are INT (Int32); count(*) and Period are BIGINT.
+    protected override object IntegerColumn(int value) => value;
 
     [Fact]
     public async Task Two_silos_form_a_cluster_through_the_membership_table()
     {
-        var silos = fixture.Cluster.Silos;
+        var silos = Fixture.Cluster.Silos;
         Assert.Equal(2, silos.Count);
 
-        var rows = await fixture.Database.RowsAsync(
+        var rows = await Fixture.Database.RowsAsync(
             "SELECT Address, Port, Generation, Status, ProxyPort FROM OrleansMembershipTable WHERE DeploymentId = @c",
-            ("@c", fixture.ClusterId));
+            ("@c", Fixture.ClusterId));
         var active = rows.Where(r => (int)r[3]! == Active && (int)r[4]! > 0)
             .Select(r => SiloAddress.New(IPAddress.Parse((string)r[0]!), (int)r[1]!, (int)r[2]!))
             .ToHashSet();
         Assert.Equal(silos.Select(s => s.SiloAddress).ToHashSet(), active);
-        Assert.True((int)(await fixture.Database.ScalarAsync(
-            "SELECT Version FROM OrleansMembershipVersionTable WHERE DeploymentId = @c", ("@c", fixture.ClusterId)))! >= 4);
+        Assert.True((int)(await Fixture.Database.ScalarAsync(
+            "SELECT Version FROM OrleansMembershipVersionTable WHERE DeploymentId = @c", ("@c", Fixture.ClusterId)))! >= 4);
 
         // Each silo sees both as active, and the client found both gateways through GatewaysQueryKey.
         foreach (var silo in silos)
@@ -70,7 +61,7 @@ public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fi
             var membership = silo.SiloHost.Services.GetRequiredService<IClusterMembershipService>();
             await WaitUntilAsync(() => membership.CurrentSnapshot.Members.Values.Count(m => m.Status == SiloStatus.Active) == 2);
         }
-        var gatewayList = fixture.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
+        var gatewayList = Fixture.Client.ServiceProvider.GetRequiredService<IGatewayListProvider>();
         Assert.IsType<Orleans.Runtime.Membership.AdoNetGatewayListProvider>(gatewayList);
         Assert.Equal(2, (await gatewayList.GetGateways()).Count);
         Assert.All(silos, s => Assert.IsType<AdoNetClusteringTable>(s.SiloHost.Services.GetRequiredService<IMembershipTable>()));
@@ -79,7 +70,7 @@ public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fi
         var hosts = new HashSet<SiloAddress>();
         for (var i = 0; i < 100 && hosts.Count < 2; i++)
         {
-            hosts.Add(await fixture.Client.GetGrain<ISiloProbeGrain>(Guid.NewGuid()).Silo());
+            hosts.Add(await Fixture.Client.GetGrain<ISiloProbeGrain>(Guid.NewGuid()).Silo());
         }
         Assert.Equal(silos.Select(s => s.SiloAddress).ToHashSet(), hosts);
     }
@@ -163,140 +154,6 @@ public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fi
             "SELECT count(*) FROM OrleansMembershipVersionTable WHERE DeploymentId = @c", ("@c", clusterId)));
     }
 
-    [Fact]
-    public async Task Grain_state_survives_deactivation_and_each_write_bumps_the_version()
-    {
-        var key = Random.Shared.NextInt64(1, long.MaxValue);
-        var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
-
-        Assert.Equal(new StorageProbeSnapshot(null, null, false), await grain.Read());
-        Assert.Equal(new StorageProbeSnapshot("hello", "1", true), await grain.Write("hello"));
-
-        await fixture.Cluster.DeactivateAsync(grain);
-        Assert.Equal(new StorageProbeSnapshot("hello", "1", true), await grain.Read());
-
-        Assert.Equal(new StorageProbeSnapshot("world", "2", true), await grain.Write("world"));
-        Assert.Equal(2, await StoredVersionAsync(key));
-
-        await fixture.Cluster.DeactivateAsync(grain);
-        Assert.Equal(new StorageProbeSnapshot("world", "2", true), await grain.Read());
-    }
-
-    [Fact]
-    public async Task Clearing_state_keeps_the_row_without_payload_and_later_writes_continue_its_version()
-    {
-        var key = Random.Shared.NextInt64(1, long.MaxValue);
-        var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
-        await grain.Write("doomed");
-
-        Assert.Equal(new StorageProbeSnapshot(null, "2", false), await grain.Clear());
-        Assert.Equal(1L, await fixture.Database.ScalarAsync(
-            "SELECT count(*) FROM OrleansStorage WHERE ServiceId = @s AND GrainIdN1 = @k AND PayloadBinary IS NULL",
-            ("@s", fixture.ServiceId), ("@k", key)));
-
-        await fixture.Cluster.DeactivateAsync(grain);
-        Assert.Equal(new StorageProbeSnapshot(null, "2", false), await grain.Read());
-        Assert.Equal(new StorageProbeSnapshot("again", "3", true), await grain.Write("again"));
-    }
-
-    [Fact]
-    public async Task A_write_with_a_stale_version_is_a_conflict()
-    {
-        var key = Random.Shared.NextInt64(1, long.MaxValue);
-        var grain = fixture.Client.GetGrain<IStorageProbeGrain>(key);
-        await grain.Write("mine");
-
-        // Another writer got there first.
-        await fixture.Database.ExecuteAsync(
-            "UPDATE OrleansStorage SET Version = Version + 1 WHERE ServiceId = @s AND GrainIdN1 = @k", ("@s", fixture.ServiceId), ("@k", key));
-
-        await Assert.ThrowsAsync<InconsistentStateException>(() => grain.Write("stale"));
-        Assert.Equal(2, await StoredVersionAsync(key));
-    }
-
-    [Fact]
-    public async Task Clearing_with_delete_on_clear_removes_the_row_and_the_next_write_starts_over()
-    {
-        var key = "delete-" + Guid.NewGuid().ToString("N");
-        var grain = fixture.Client.GetGrain<IDeletingStorageProbeGrain>(key);
-        Assert.Equal(new StorageProbeSnapshot("x", "1", true), await grain.Write("x"));
-        Assert.Equal(new StorageProbeSnapshot("y", "2", true), await grain.Write("y"));
-
-        Assert.Equal(new StorageProbeSnapshot(null, null, false), await grain.Clear());
-        Assert.Equal(0L, await fixture.Database.ScalarAsync(
-            "SELECT count(*) FROM OrleansStorage WHERE ServiceId = @s AND GrainIdExtensionString = @k", ("@s", fixture.ServiceId), ("@k", key)));
-
-        Assert.Equal(new StorageProbeSnapshot("z", "1", true), await grain.Write("z"));
-    }
-
-    [Fact]
-    public async Task Reminders_are_stored_read_listed_and_removed()
-    {
-        var grain = fixture.Client.GetGrain<IReminderProbeGrain>("reminder-" + Guid.NewGuid().ToString("N"));
-        var grainId = grain.GetGrainId().ToString();
-
-        await grain.Register("tick", TimeSpan.FromHours(1), TimeSpan.FromMinutes(1));
-        await grain.Register("tock", TimeSpan.FromHours(1), TimeSpan.FromMinutes(2));
-        await grain.Register("tock", TimeSpan.FromHours(2), TimeSpan.FromMinutes(3));
-
-        Assert.Equal("tick", await grain.Get("tick"));
-        Assert.Null(await grain.Get("nope"));
-        Assert.Equal(["tick", "tock"], (await grain.List()).Order());
-        Assert.Equal(60_000L, await ReminderColumnAsync(grainId, "tick", "Period"));
-        Assert.Equal(180_000L, await ReminderColumnAsync(grainId, "tock", "Period"));
-        Assert.Equal(1, await ReminderColumnAsync(grainId, "tock", "Version"));
-
-        await grain.Unregister("tick");
-
-        Assert.Null(await grain.Get("tick"));
-        Assert.Equal(["tock"], await grain.List());
-        Assert.Null(await ReminderColumnAsync(grainId, "tick", "Period"));
-
-        await grain.Unregister("tock");
-        Assert.Empty(await grain.List());
-        Assert.Equal(0L, await fixture.Database.ScalarAsync(
-            "SELECT count(*) FROM OrleansRemindersTable WHERE GrainId = @g", ("@g", grainId)));
-    }
-
-    [Fact]
-    public async Task Reminder_range_reads_compare_grain_hashes_as_signed_integers()
-    {
-        var table = fixture.Cluster.GetSiloServiceProvider().GetRequiredService<IReminderTable>();
-        // Rows placed by hand on the ring. As unsigned: 0x7FFFFFF0 and 0x80000005 are neighbours,
-        // and 0xFFFFFFFB (-5 signed) lies far from both.
-        var rows = new Dictionary<string, uint> { ["high"] = 0x7FFFFFF0u, ["low"] = 0x80000005u, ["minus5"] = 0xFFFFFFFBu };
-        var ids = rows.ToDictionary(r => r.Key, r => GrainId.Create("omni-test-probe", r.Key + "-" + Guid.NewGuid().ToString("N")));
-        foreach (var (name, hash) in rows)
-        {
-            await InsertReminderRowAsync(ids[name], unchecked((int)hash));
-        }
-        try
-        {
-            async Task<string[]> Range(uint begin, uint end)
-            {
-                var found = (await table.ReadRows(begin, end)).Reminders.Select(r => r.GrainId).ToHashSet();
-                return [.. ids.Where(i => found.Contains(i.Value)).Select(i => i.Key).Order(StringComparer.Ordinal)];
-            }
-
-            // Unsigned begin < end but signed begin > end: Orleans picks the wrapping query, (begin, max] + [min, end].
-            Assert.Equal(["high", "low"], await Range(0x7FFFFF00u, 0x80000010u));
-            // Unsigned begin > end but signed begin < end: the plain query, (begin, end] in signed order.
-            Assert.Equal(["minus5"], await Range(0x80000010u, 0x7FFFFF00u));
-            // Bounds: begin excluded, end included, in both queries; begin == end is the whole ring.
-            Assert.Equal(["high"], await Range(0x7FFFFFEFu, 0x7FFFFFF0u));
-            Assert.Empty(await Range(0x7FFFFFF0u, 0x7FFFFFFFu));
-            Assert.Equal(["low"], await Range(0x7FFFFFF0u, 0x80000005u));
-            Assert.Equal(["high", "low", "minus5"], await Range(0x7FFFFFF0u, 0x7FFFFFF0u));
-        }
-        finally
-        {
-            foreach (var id in ids.Values)
-            {
-                await fixture.Database.ExecuteAsync("DELETE FROM OrleansRemindersTable WHERE GrainId = @g", ("@g", id.ToString()));
-            }
-        }
-    }
-
     private static MembershipEntry Entry(int instance, SiloStatus status, DateTime startTime, DateTime iAmAliveTime) => new()
     {
         SiloAddress = SiloAddress.New(IPAddress.Loopback, 11_000 + instance, 1_000 + instance),
@@ -316,29 +173,6 @@ public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fi
             await Task.Delay(100, timeout.Token);
         }
     }
-
-    private static async Task AssertQueriesPresentAsync(TempPostgresDatabase database)
-    {
-        Assert.Equal((long)OrleansQueryKeys.Length, await database.ScalarAsync("SELECT count(*) FROM OrleansQuery"));
-        foreach (var key in OrleansQueryKeys)
-        {
-            Assert.Equal(1L, await database.ScalarAsync("SELECT count(*) FROM OrleansQuery WHERE QueryKey = @k", ("@k", key)));
-        }
-    }
-
-    private Task<int> InsertReminderRowAsync(GrainId grainId, int grainHash) => fixture.Database.ExecuteAsync(
-        """
-        INSERT INTO OrleansRemindersTable (ServiceId, GrainId, ReminderName, StartTime, Period, GrainHash, Version)
-        VALUES (@s, @g, 'range', @t, 3600000, @h, 0)
-        """,
-        ("@s", fixture.ServiceId), ("@g", grainId.ToString()), ("@t", DateTime.UtcNow.AddDays(1)), ("@h", grainHash));
-
-    private Task<object?> StoredVersionAsync(long key) => fixture.Database.ScalarAsync(
-        "SELECT Version FROM OrleansStorage WHERE ServiceId = @s AND GrainIdN1 = @k", ("@s", fixture.ServiceId), ("@k", key));
-
-    private Task<object?> ReminderColumnAsync(string grainId, string name, string column) => fixture.Database.ScalarAsync(
-        $"SELECT {column} FROM OrleansRemindersTable WHERE ServiceId = @s AND GrainId = @g AND ReminderName = @n",
-        ("@s", fixture.ServiceId), ("@g", grainId), ("@n", name));
 }
 
 /// <summary>Tells which silo its activation runs on.</summary>

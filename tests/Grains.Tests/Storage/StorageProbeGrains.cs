@@ -50,10 +50,10 @@ public abstract class StorageProbeGrainBase(IPersistentState<StorageProbeState> 
     private StorageProbeSnapshot Snapshot() => new(state.State.Value, state.Etag, state.RecordExists);
 }
 
-public sealed class StorageProbeGrain([PersistentState("s", SqliteOrleansClusterFixture.StorageName)] IPersistentState<StorageProbeState> state)
+public sealed class StorageProbeGrain([PersistentState("s", OrleansClusterFixture.StorageName)] IPersistentState<StorageProbeState> state)
     : StorageProbeGrainBase(state), IStorageProbeGrain;
 
-public sealed class DeletingStorageProbeGrain([PersistentState("s", SqliteOrleansClusterFixture.DeletingStorageName)] IPersistentState<StorageProbeState> state)
+public sealed class DeletingStorageProbeGrain([PersistentState("s", OrleansClusterFixture.DeletingStorageName)] IPersistentState<StorageProbeState> state)
     : StorageProbeGrainBase(state), IDeletingStorageProbeGrain;
 
 /// <summary>Registers, reads and unregisters reminders through the ADO.NET reminder table.</summary>
