@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OmniActors.Errors;
 using OmniActors.Storage;
-using OmniActors.Tasks;
 
 namespace OmniActors.Tests.Storage;
 
@@ -10,30 +9,48 @@ public sealed class GroupCommitterTests
 {
     private static PendingWrite Write(int i) => new(WriteKind.Delete, $"t{i}", null, 1);
 
+    /// <summary>A committer whose commits record their size and wait on a gate; the first commit signals when it started.</summary>
+    private sealed class GatedCommitter : IAsyncDisposable
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<int> _batches = [];
+
+        public GatedCommitter(int maxBatch) => Committer = new GroupCommitter(async batch =>
+        {
+            lock (_batches)
+            {
+                _batches.Add(batch.Count);
+            }
+            _firstStarted.TrySetResult();
+            await _gate.Task;
+        }, maxBatch, NullLogger.Instance);
+
+        public GroupCommitter Committer { get; }
+
+        public IReadOnlyList<int> Batches => _batches;
+
+        public Task FirstCommitStarted => _firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        public void Open() => _gate.SetResult();
+
+        public ValueTask DisposeAsync() => Committer.DisposeAsync();
+    }
+
     [Fact]
     public async Task Writes_that_arrive_during_a_commit_go_out_together_in_the_next_one()
     {
-        var batches = new List<int>();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var committer = new GroupCommitter(async batch =>
-        {
-            lock (batches)
-            {
-                batches.Add(batch.Count);
-            }
-            firstStarted.TrySetResult();
-            await gate.Task;
-        }, maxBatch: 512, NullLogger.Instance);
+        await using var gated = new GatedCommitter(maxBatch: 512);
+        var committer = gated.Committer;
 
         var first = committer.Enqueue(Write(0));
-        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await gated.FirstCommitStarted;
         var rest = Enumerable.Range(1, 100).Select(i => committer.Enqueue(Write(i))).ToList();
         Assert.False(first.IsCompleted, "a write must not complete before its commit");
-        gate.SetResult();
+        gated.Open();
         await Task.WhenAll(rest.Append(first)).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal([1, 100], batches);
+        Assert.Equal([1, 100], gated.Batches);
         Assert.Equal(2, committer.Commits);
         Assert.Equal(101, committer.Rows);
     }
@@ -41,26 +58,16 @@ public sealed class GroupCommitterTests
     [Fact]
     public async Task A_batch_never_exceeds_the_maximum()
     {
-        var batches = new List<int>();
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var committer = new GroupCommitter(async batch =>
-        {
-            lock (batches)
-            {
-                batches.Add(batch.Count);
-            }
-            firstStarted.TrySetResult();
-            await gate.Task;
-        }, maxBatch: 10, NullLogger.Instance);
+        await using var gated = new GatedCommitter(maxBatch: 10);
+        var committer = gated.Committer;
 
         var writes = new List<Task<long>> { committer.Enqueue(Write(0)) };
-        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await gated.FirstCommitStarted;
         writes.AddRange(Enumerable.Range(1, 25).Select(i => committer.Enqueue(Write(i))));
-        gate.SetResult();
+        gated.Open();
         await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal([1, 10, 10, 5], batches);
+        Assert.Equal([1, 10, 10, 5], gated.Batches);
     }
 
     [Fact]
