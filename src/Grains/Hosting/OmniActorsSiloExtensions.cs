@@ -30,6 +30,7 @@ public static class OmniActorsSiloExtensions
         services.AddOptions<RunnerOptions>().Bind(configuration.GetSection(RunnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
         services.AddSingleton<QueueTopology>();
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();

@@ -8,17 +8,21 @@ namespace OmniActors.Queues;
 /// report their in-memory counts whenever they dispatch; a scrape only reads the last reports, so it never calls a
 /// grain. Each silo exports its own partitions: sum over instances for the cluster.
 /// </summary>
-public sealed class QueueGauges : IDisposable
+public sealed class QueueGauges
 {
     /// <summary>The meter's name, to enable in an exporter.</summary>
     public const string MeterName = "OmniActors.Queues";
 
     private readonly ConcurrentDictionary<string, PartitionCounts> _partitions = new(StringComparer.Ordinal);
-    private readonly Meter _meter = new(MeterName);
+    // From the host's IMeterFactory, not `new Meter`: a meter scoped to its container is only seen by that host's
+    // exporter, so several silos in one process (tests) neither mix their figures nor end each other's streams.
+    private readonly Meter _meter;
 
     /// <summary>Creates the gauges.</summary>
-    public QueueGauges()
+    public QueueGauges(IMeterFactory meters)
     {
+        ArgumentNullException.ThrowIfNull(meters);
+        _meter = meters.Create(MeterName);
         _meter.CreateObservableGauge("omniactors.queue.depth", ObserveDepth,
             description: "Tasks waiting in a queue on this silo, by state: ready (due now) or scheduled (due later)");
         _meter.CreateObservableGauge("omniactors.queue.running", ObserveRunning,
@@ -31,9 +35,6 @@ public sealed class QueueGauges : IDisposable
 
     /// <summary>Forgets a partition that deactivated (its tasks are counted again where it reactivates).</summary>
     public void Forget(string partitionKey) => _partitions.TryRemove(partitionKey, out _);
-
-    /// <inheritdoc />
-    public void Dispose() => _meter.Dispose();
 
     private IEnumerable<Measurement<int>> ObserveDepth()
     {

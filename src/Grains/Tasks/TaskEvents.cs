@@ -34,7 +34,7 @@ public interface ITaskEventSink
 /// Counts lifecycle events as metrics (<c>omniactors.tasks.*</c>, in Prometheus <c>omniactors_tasks_enqueued_total</c>…)
 /// and records the enqueue-to-start wait and run-time histograms, all tagged with the queue.
 /// </summary>
-public sealed class TaskMetricsSink : ITaskEventSink, IDisposable
+public sealed class TaskMetricsSink : ITaskEventSink
 {
     /// <summary>The meter's name, to enable in an exporter.</summary>
     public const string MeterName = "OmniActors.Tasks";
@@ -42,14 +42,18 @@ public sealed class TaskMetricsSink : ITaskEventSink, IDisposable
     // Milliseconds, from a fast handler to tasks that sat in a backlog for an hour.
     private static readonly double[] DurationBuckets = [1, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, 900_000, 3_600_000];
 
-    private readonly Meter _meter = new(MeterName);
+    // From the host's IMeterFactory, not `new Meter`: a meter scoped to its container is only seen by that host's
+    // exporter, so several silos in one process (tests) neither mix their figures nor end each other's streams.
+    private readonly Meter _meter;
     private readonly Dictionary<TaskEventType, Counter<long>> _counters;
     private readonly Histogram<double> _wait;
     private readonly Histogram<double> _run;
 
     /// <summary>Creates the counters and histograms.</summary>
-    public TaskMetricsSink()
+    public TaskMetricsSink(IMeterFactory meters)
     {
+        ArgumentNullException.ThrowIfNull(meters);
+        _meter = meters.Create(MeterName);
         _counters = Enum.GetValues<TaskEventType>().ToDictionary(t => t,
             t => _meter.CreateCounter<long>($"omniactors.tasks.{t.ToString().ToLowerInvariant()}", description: $"Task lifecycle events of type {t}"));
         var advice = new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets };
@@ -79,7 +83,4 @@ public sealed class TaskMetricsSink : ITaskEventSink, IDisposable
             }
         }
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _meter.Dispose();
 }

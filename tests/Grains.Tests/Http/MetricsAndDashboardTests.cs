@@ -123,6 +123,10 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
 
         public string Text => text;
 
+        /// <summary>The task counters' lines and the series count, for a failure message.</summary>
+        public override string ToString() =>
+            $"{_samples.Count} samples; " + string.Join(" | ", text.Split('\n').Where(l => l.StartsWith("omniactors_tasks_complete_total", StringComparison.Ordinal)).TakeLast(5));
+
         /// <summary>The sum of the samples named so with <c>queue</c> and the given labels; 0 when there is none yet.</summary>
         public double Value(string name, string queue, params (string Name, string Value)[] labels) =>
             _samples.Where(s => s.Name == name && s.Labels.GetValueOrDefault("queue") == queue
