@@ -51,23 +51,11 @@ internal sealed partial class QueuePartitionGrain(
         _share = topology.ShareOf(queue, index);
         _paused = await GrainFactory.GetGrain<IQueueGrain>(queue).IsPaused();
         var now = time.GetUtcNow();
-        var rows = await store.LoadPartitionAsync(queue, index, cancellationToken);
-        foreach (var row in rows)
-        {
-            if (row.Status == TaskStatus.Running)
-            {
-                // Its holder may be gone (a crash): check the lease at once.
-                _running[row.Id] = new Slot(++_dispatches, row.Attempt, now);
-            }
-            else
-            {
-                _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
-            }
-        }
+        var loaded = Adopt(await store.LoadPartitionAsync(queue, index, cancellationToken), now);
         _reconciledAt = now;
-        if (rows.Count > 0)
+        if (loaded > 0)
         {
-            LogReloaded(_name, index, rows.Count);
+            LogReloaded(_name, index, loaded);
             await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), cancellationToken);
         }
         Pump();
@@ -169,16 +157,30 @@ internal sealed partial class QueuePartitionGrain(
             return;
         }
         _reconciledAt = now;
-        var (queue, index) = QueueTopology.ParsePartitionKey(this.GetPrimaryKeyString());
-        var rows = await store.LoadPartitionAsync(queue, index);
-        var added = 0;
+        var (queue, index) = QueueTopology.ParsePartitionKey(_key);
+        var added = Adopt(await store.LoadPartitionAsync(queue, index), now);
+        if (added > 0)
+        {
+            LogReconciled(_name, index, added);
+            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        Pump();
+    }
+
+    /// <summary>
+    /// Takes table rows this partition does not hold yet: a running one gets its slot back with a lease check due now
+    /// (its holder may be gone), a pending one goes into the index. Returns how many were taken.
+    /// </summary>
+    private int Adopt(IReadOnlyList<TaskInfo> rows, DateTimeOffset now)
+    {
+        var adopted = 0;
         foreach (var row in rows)
         {
             if (_running.ContainsKey(row.Id) || _queue.Contains(row.Id))
             {
                 continue;
             }
-            added++;
+            adopted++;
             if (row.Status == TaskStatus.Running)
             {
                 _running[row.Id] = new Slot(++_dispatches, row.Attempt, now);
@@ -188,12 +190,7 @@ internal sealed partial class QueuePartitionGrain(
                 _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
             }
         }
-        if (added > 0)
-        {
-            LogReconciled(_name, index, added);
-            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-        }
-        Pump();
+        return adopted;
     }
 
     /// <summary>Starts what may start, then arms the timer for the next due time or lease check.</summary>
