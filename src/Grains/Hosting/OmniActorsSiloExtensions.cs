@@ -9,6 +9,7 @@ using OmniActors.Storage;
 using OmniActors.Storage.Postgres;
 using OmniActors.Storage.Sqlite;
 using OmniActors.Tasks;
+using OmniActors.Webhooks;
 
 namespace OmniActors.Hosting;
 
@@ -44,6 +45,7 @@ public static class OmniActorsSiloExtensions
         services.AddAction<NoopAction>("noop");
         services.AddAction<EchoAction>("echo");
         services.AddAction<HttpAction>("http");
+        services.AddEventFabric(configuration);
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         switch (storage.Provider)

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+using OmniActors.Errors;
+using OmniActors.Tasks;
+using OmniActors.Webhooks;
+
+namespace OmniActors.Routing;
+
+/// <summary>
+/// Turns a stored event into queued actions: one task per matching rule, its id derived from event id and rule id
+/// (the task queue's idempotency key), so a retry, a redelivery or a recovery run never enqueues a match twice.
+/// </summary>
+public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, ILogger<EventRouter> logger)
+{
+    /// <summary>The idempotency key of the one task a rule enqueues for an event.</summary>
+    public static string IdempotencyKey(string eventId, string ruleId) => $"route:{ruleId}:{eventId}";
+
+    /// <summary>The task id a rule's match of an event gets.</summary>
+    public static string TaskId(string eventId, string ruleId) => TaskIds.FromIdempotencyKey(IdempotencyKey(eventId, ruleId));
+
+    /// <summary>Enqueues the actions of every matching rule; returns how many rules matched.</summary>
+    public async Task<int> RouteAsync(OmniEvent e, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var matched = 0;
+        foreach (var matcher in await rules.MatchersAsync(cancellationToken))
+        {
+            if (!matcher.Matches(e))
+            {
+                continue;
+            }
+            matched++;
+            var rule = matcher.Rule;
+            var spec = new TaskSpec
+            {
+                Action = rule.Action,
+                Queue = rule.Queue,
+                Payload = EventPayload.Build(rule.PayloadTemplate, e),
+                IdempotencyKey = IdempotencyKey(e.Id, rule.Id),
+            };
+            try
+            {
+                await grains.GetGrain<ITaskIntakeGrain>(0).Submit(spec);
+            }
+            catch (ConflictException ex) when (ex.Code == ErrorCodes.IdempotencyConflict)
+            {
+                // Enqueued before with another payload (the rule changed in between): the first enqueue stands.
+                LogAlreadyRouted(e.Id, rule.Id);
+            }
+            catch (TaskValidationException ex)
+            {
+                // A rule naming an action this cluster lacks must not block the event's other rules.
+                LogRuleRejected(ex, e.Id, rule.Id, ex.Code);
+            }
+        }
+        return matched;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId} was already routed by rule {RuleId}")]
+    private partial void LogAlreadyRouted(string eventId, string ruleId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rule {RuleId} could not enqueue for event {EventId}: {Code}")]
+    private partial void LogRuleRejected(Exception exception, string eventId, string ruleId, string code);
+}

@@ -1,0 +1,262 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OmniActors.Errors;
+using OmniActors.Storage;
+using OmniActors.Storage.Postgres;
+using OmniActors.Storage.Sqlite;
+
+namespace OmniActors.Webhooks;
+
+/// <summary>One SQL statement with <c>@name</c> parameters (null values are stored as SQL NULL).</summary>
+public sealed record SqlStatement(string Sql, IReadOnlyList<KeyValuePair<string, object?>> Parameters)
+{
+    /// <summary>A statement with named parameters.</summary>
+    public static SqlStatement Of(string sql, params (string Name, object? Value)[] parameters) =>
+        new(sql, parameters.Select(p => KeyValuePair.Create(p.Name, p.Value)).ToList());
+}
+
+/// <summary>
+/// The event fabric's tables (raw captures, events, instances, identities, routes) on the configured database.
+/// Single-statement writes are group-committed like the task store's: a loop gathers whatever is waiting into one
+/// transaction, so many concurrent webhooks cost one commit (one WAL flush). Each caller's task completes only once
+/// its transaction committed, with the rows its statement changed.
+/// </summary>
+public sealed partial class EventDatabase : IAsyncDisposable
+{
+    private sealed record Pending(SqlStatement Statement)
+    {
+        public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Rows { get; set; }
+    }
+
+    private readonly Channel<Pending> _channel = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly string? _sqlite;
+    private readonly SqliteConnection? _sqliteWriter;
+    private readonly int _maxBatch;
+    private readonly ILogger<EventDatabase> _logger;
+    private readonly Task _loop;
+
+    public EventDatabase(IOptions<StorageOptions> options, IServiceProvider services, ILogger<EventDatabase> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var o = options.Value;
+        _logger = logger;
+        _maxBatch = o.MaxBatchSize;
+        if (o.IsPostgres)
+        {
+            _postgres = services.GetRequiredService<PostgresDataSource>().Source;
+        }
+        else
+        {
+            _sqlite = SqliteDatabase.ConnectionString(o);
+            _sqliteWriter = new SqliteConnection(_sqlite);
+            _sqliteWriter.Open();
+            SqliteDatabase.ApplyPragmas(_sqliteWriter, o);
+        }
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>True on PostgreSQL (some statements differ in syntax).</summary>
+    public bool IsPostgres => _postgres is not null;
+
+    /// <summary>Commits so far (for tests and benchmarks).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    private long _commits;
+
+    /// <summary>Runs one statement in the next group commit; returns the rows it changed once committed.</summary>
+    public Task<int> WriteAsync(SqlStatement statement)
+    {
+        var pending = new Pending(statement);
+        if (!_channel.Writer.TryWrite(pending))
+        {
+            pending.Done.TrySetException(new StorageUnavailableException("The event store is shutting down."));
+        }
+        return pending.Done.Task;
+    }
+
+    /// <summary>Opens a pooled connection for reads and multi-statement transactions.</summary>
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            if (_postgres is not null)
+            {
+                return await _postgres.OpenConnectionAsync(cancellationToken);
+            }
+            var connection = new SqliteConnection(_sqlite);
+            await connection.OpenAsync(cancellationToken);
+            return connection;
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The event store could not be reached: {ex.Message}");
+        }
+    }
+
+    /// <summary>Reads rows of a query.</summary>
+    public async Task<List<T>> QueryAsync<T>(SqlStatement statement, Func<DbDataReader, T> row, CancellationToken cancellationToken = default)
+    {
+        var rows = new List<T>();
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var cmd = Command(connection, null, statement);
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(row(reader));
+            }
+        }
+        catch (DbException ex)
+        {
+            // Driver types must not cross a grain call or reach a client.
+            throw new StorageUnavailableException($"The event store could not be read: {ex.Message}");
+        }
+        return rows;
+    }
+
+    /// <summary>Runs statements in one transaction outside the group commit (rare multi-step changes: merges, claims).</summary>
+    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var tx = connection is SqliteConnection sqlite
+                ? sqlite.BeginTransaction(deferred: false)
+                : await connection.BeginTransactionAsync(cancellationToken);
+            var result = await work(connection, tx);
+            await tx.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The event store could not commit: {ex.Message}");
+        }
+    }
+
+    /// <summary>Executes one statement on a connection inside a transaction.</summary>
+    public static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction tx, SqlStatement statement)
+    {
+        await using var cmd = Command(connection, tx, statement);
+        return await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Runs a scalar query on a connection inside a transaction.</summary>
+    public static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction tx, SqlStatement statement)
+    {
+        await using var cmd = Command(connection, tx, statement);
+        var value = await cmd.ExecuteScalarAsync();
+        return value is DBNull ? null : value;
+    }
+
+    /// <summary>A command for a statement on a connection.</summary>
+    public static DbCommand Command(DbConnection connection, DbTransaction? tx, SqlStatement statement)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(statement);
+        var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = statement.Sql;
+        foreach (var (name, value) in statement.Parameters)
+        {
+            var p = cmd.CreateParameter();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            cmd.Parameters.Add(p);
+        }
+        return cmd;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<Pending>(_maxBatch);
+        var reader = _channel.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && reader.TryRead(out var item))
+            {
+                batch.Add(item);
+            }
+            try
+            {
+                if (_postgres is not null)
+                {
+                    await CommitPostgresAsync(batch);
+                }
+                else
+                {
+                    CommitSqlite(batch);
+                }
+                Interlocked.Increment(ref _commits);
+                foreach (var p in batch)
+                {
+                    p.Done.TrySetResult(p.Rows);
+                }
+            }
+            catch (Exception ex)
+            {
+                LogBatchFailed(ex, batch.Count);
+                var error = new StorageUnavailableException($"The event store could not commit: {ex.Message}");
+                foreach (var p in batch)
+                {
+                    p.Done.TrySetException(error);
+                }
+            }
+        }
+    }
+
+    private void CommitSqlite(List<Pending> batch)
+    {
+        using var tx = _sqliteWriter!.BeginTransaction(deferred: false);
+        foreach (var p in batch)
+        {
+            using var cmd = Command(_sqliteWriter, tx, p.Statement);
+            p.Rows = cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+    }
+
+    private async Task CommitPostgresAsync(List<Pending> batch)
+    {
+        await using var connection = await _postgres!.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await using var commands = new NpgsqlBatch(connection, tx);
+        foreach (var p in batch)
+        {
+            var cmd = new NpgsqlBatchCommand(p.Statement.Sql);
+            foreach (var (name, value) in p.Statement.Parameters)
+            {
+                cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+            commands.BatchCommands.Add(cmd);
+        }
+        await commands.ExecuteNonQueryAsync();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            batch[i].Rows = commands.BatchCommands[i].RecordsAffected;
+        }
+        await tx.CommitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _channel.Writer.TryComplete();
+        await _loop;
+        if (_sqliteWriter is not null)
+        {
+            await _sqliteWriter.DisposeAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event store group commit of {Count} statements failed; every statement in it is reported failed")]
+    private partial void LogBatchFailed(Exception exception, int count);
+}

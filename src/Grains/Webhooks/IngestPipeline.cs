@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OmniActors.Identities;
+using OmniActors.Routing;
+using OmniActors.Webhooks.Providers;
+
+namespace OmniActors.Webhooks;
+
+/// <summary>
+/// Background ingest of stored raw captures: normalize, resolve identities, store the canonical events (deduped by
+/// provider event id), route them, then mark the capture processed. Every step is idempotent (event ids and routed task
+/// ids are derived), so a capture left half-done by a crash is simply run again: the recovery sweep finds unprocessed
+/// captures older than <see cref="WebhookOptions.RecoveryAge"/>. A cleanup loop purges raw bodies past their retention.
+/// </summary>
+public sealed partial class IngestPipeline(
+    WebhookProviders providers,
+    EventStore store,
+    IdentityDirectory identities,
+    EventRouter router,
+    WebhookMetrics metrics,
+    IOptions<WebhookOptions> options,
+    TimeProvider time,
+    ILogger<IngestPipeline> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
+{
+    private readonly Channel<RawCapture> _work = Channel.CreateUnbounded<RawCapture>();
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly WebhookOptions _options = options.Value;
+    private readonly List<Task> _loops = [];
+
+    /// <summary>Captures fully ingested by this silo (for tests and benchmarks).</summary>
+    public long Processed => Interlocked.Read(ref _processed);
+
+    private long _processed;
+
+    /// <summary>Queues a freshly stored capture for ingest.</summary>
+    public void Enqueue(RawCapture raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        if (_inFlight.TryAdd(raw.Id, 0))
+        {
+            _work.Writer.TryWrite(raw);
+        }
+    }
+
+    public void Participate(ISiloLifecycle lifecycle) =>
+        lifecycle.Subscribe(nameof(IngestPipeline), ServiceLifecycleStage.Active + 1, OnStart, OnStop);
+
+    private Task OnStart(CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < _options.IngestWorkers; i++)
+        {
+            _loops.Add(Task.Run(() => WorkAsync(_stopping.Token), CancellationToken.None));
+        }
+        _loops.Add(Task.Run(() => RecoverAsync(_stopping.Token), CancellationToken.None));
+        _loops.Add(Task.Run(() => CleanupAsync(_stopping.Token), CancellationToken.None));
+        return Task.CompletedTask;
+    }
+
+    private async Task OnStop(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        _work.Writer.TryComplete();
+        // What is not finished stays unprocessed in the table; recovery on this or another silo completes it.
+        await Task.WhenAll(_loops).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var raw in _work.Reader.ReadAllAsync(cancellationToken))
+            {
+                try
+                {
+                    await IngestAsync(raw, cancellationToken);
+                    Interlocked.Increment(ref _processed);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LogIngestFailed(ex, raw.Id, raw.Provider, raw.Instance);
+                    await TryMarkFailedAsync(raw.Id, ex.Message);
+                }
+                finally
+                {
+                    _inFlight.TryRemove(raw.Id, out _);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Ingests one capture: the whole path after the acknowledgement. Safe to run again on the same capture.</summary>
+    public async Task IngestAsync(RawCapture raw, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        foreach (var normalized in Normalize(raw))
+        {
+            await StoreAndRouteAsync(raw, normalized.Event, normalized.Index, cancellationToken);
+        }
+        await store.MarkRawProcessedAsync(raw.Id, time.GetUtcNow());
+    }
+
+    private List<(NormalizedEvent Event, int Index)> Normalize(RawCapture raw)
+    {
+        using var document = JsonDocument.Parse(raw.Body);
+        IReadOnlyList<NormalizedEvent> events;
+        try
+        {
+            events = providers.TryGet(raw.Provider, out var provider) ? provider.Normalize(document.RootElement) : [];
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A normalizer bug must not lose the payload: it is kept as unknown, its raw body beside it.
+            LogNormalizerFailed(ex, raw.Provider, raw.Id);
+            events = [new NormalizedEvent { EventType = OmniEventTypes.Unknown }];
+        }
+        if (events.Count == 0 && !providers.TryGet(raw.Provider, out _))
+        {
+            // Stored by a silo that had this provider; this one keeps it as unknown rather than dropping it.
+            events = [new NormalizedEvent { EventType = OmniEventTypes.Unknown }];
+        }
+        return events.Select((e, i) => (e, i)).ToList();
+    }
+
+    private async Task StoreAndRouteAsync(RawCapture raw, NormalizedEvent n, int index, CancellationToken cancellationToken)
+    {
+        var providerEventId = n.ProviderEventId ?? $"sha256:{raw.BodyHash}:{index}";
+        var id = EventStore.EventId(raw.Provider, raw.Instance, providerEventId);
+        var existing = await store.GetEventAsync(id, cancellationToken);
+        if (existing is { Status: EventStatuses.Processed })
+        {
+            return;
+        }
+        var e = existing;
+        if (e is null)
+        {
+            string? sender = null;
+            string? recipient = null;
+            if (!string.IsNullOrEmpty(n.SenderHandle))
+            {
+                sender = await identities.ResolveAsync(new Identities.IdentityHandle(raw.Provider, n.SenderHandle), n.SenderAliases, n.SenderName, cancellationToken);
+            }
+            if (!string.IsNullOrEmpty(n.RecipientHandle))
+            {
+                recipient = await identities.ResolveAsync(new Identities.IdentityHandle(raw.Provider, n.RecipientHandle), (string?)null, cancellationToken);
+            }
+            e = new OmniEvent
+            {
+                Id = id,
+                Provider = raw.Provider,
+                Instance = raw.Instance,
+                ProviderEventId = providerEventId,
+                EventType = n.EventType,
+                Direction = n.Direction,
+                SenderIdentityId = sender,
+                SenderHandle = n.SenderHandle,
+                SenderName = n.SenderName,
+                RecipientIdentityId = recipient,
+                RecipientHandle = n.RecipientHandle,
+                ChatId = n.ChatId,
+                ContentType = n.ContentType,
+                Text = n.Text,
+                Media = n.Media,
+                ReplyTo = n.ReplyTo,
+                RawId = raw.Id,
+                Metadata = n.Metadata?.ToJsonString(),
+                Status = EventStatuses.Pending,
+                ProviderTimestamp = n.ProviderTimestamp,
+                ReceivedAt = raw.ReceivedAt,
+            };
+            if (await store.InsertEventAsync(e))
+            {
+                metrics.Event(raw.Provider, e.EventType);
+            }
+            else
+            {
+                // A concurrent redelivery stored it first: route the stored row, so the payload is the same whoever routes it.
+                e = await store.GetEventAsync(id, cancellationToken);
+                if (e is null or { Status: EventStatuses.Processed })
+                {
+                    return;
+                }
+            }
+        }
+        await router.RouteAsync(e, cancellationToken);
+        await store.MarkEventProcessedAsync(e.Id, time.GetUtcNow());
+    }
+
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var before = time.GetUtcNow() - _options.RecoveryAge;
+                var pending = await store.PendingRawAsync(before, _options.MaxIngestAttempts, 500, cancellationToken);
+                foreach (var raw in pending)
+                {
+                    Enqueue(raw);
+                }
+                if (pending.Count > 0)
+                {
+                    LogRecovered(pending.Count);
+                }
+                await Task.Delay(_options.RecoveryInterval, time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSweepFailed(ex, "recovery");
+                await DelayQuietlyAsync(_options.RecoveryInterval, cancellationToken);
+            }
+        }
+    }
+
+    private async Task CleanupAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                var purged = await PurgeAsync(cancellationToken);
+                if (purged > 0)
+                {
+                    LogPurged(purged);
+                }
+                await Task.Delay(_options.CleanupInterval, time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSweepFailed(ex, "cleanup");
+                await DelayQuietlyAsync(_options.CleanupInterval, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Purges raw captures past the retention, batch by batch; returns how many.</summary>
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
+    {
+        var cutoff = time.GetUtcNow() - _options.RawRetention;
+        var total = 0;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var n = await store.PurgeRawAsync(cutoff, _options.CleanupBatchSize);
+            total += n;
+            if (n < _options.CleanupBatchSize)
+            {
+                break;
+            }
+        }
+        return total;
+    }
+
+    private async Task TryMarkFailedAsync(string id, string error)
+    {
+        try
+        {
+            await store.MarkRawFailedAsync(id, error);
+        }
+        catch (Exception ex)
+        {
+            LogSweepFailed(ex, "mark failed");
+        }
+    }
+
+    private async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(delay, time, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ingest of raw capture {RawId} ({Provider}/{Instance}) failed; recovery retries it")]
+    private partial void LogIngestFailed(Exception exception, string rawId, string provider, string instance);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Provider} normalizer threw on raw capture {RawId}; the payload is stored as an unknown event")]
+    private partial void LogNormalizerFailed(Exception exception, string provider, string rawId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ingest recovery picked up {Count} unprocessed raw captures")]
+    private partial void LogRecovered(int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Raw retention purged {Count} raw captures")]
+    private partial void LogPurged(int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event fabric {Sweep} sweep failed; it runs again")]
+    private partial void LogSweepFailed(Exception exception, string sweep);
+}

@@ -1,0 +1,113 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using OmniActors.Webhooks.Providers;
+
+namespace OmniActors.Webhooks;
+
+/// <summary>How a webhook request ended.</summary>
+public enum WebhookOutcome
+{
+    /// <summary>Verified and durably stored (raw); ingest continues in the background.</summary>
+    Accepted,
+    /// <summary>A byte-identical redelivery of a body already stored: acknowledged, stored once.</summary>
+    Duplicate,
+    /// <summary>No such provider.</summary>
+    UnknownProvider,
+    /// <summary>No such (enabled) instance of the provider.</summary>
+    UnknownInstance,
+    /// <summary>No signature or token.</summary>
+    SignatureMissing,
+    /// <summary>A signature or token that does not verify.</summary>
+    SignatureInvalid,
+    /// <summary>Not valid JSON.</summary>
+    Malformed,
+}
+
+/// <summary>The answer to a webhook request: the outcome, and the provider's required reply when it has one.</summary>
+public sealed record WebhookResult(WebhookOutcome Outcome, string? Reply = null, string? RawId = null);
+
+/// <summary>
+/// The webhook front door: finds the instance, verifies the signature on the raw bytes, checks the JSON, strips secrets,
+/// stores the raw body (group commit) and hands it to background ingest. Nothing is stored for a request that fails
+/// verification; the webhook never waits for normalization, identities or routing.
+/// </summary>
+public sealed partial class WebhookIngress(
+    WebhookProviders providers,
+    WebhookInstances instances,
+    EventStore store,
+    IngestPipeline pipeline,
+    WebhookMetrics metrics,
+    TimeProvider time,
+    ILogger<WebhookIngress> logger)
+{
+    /// <summary>Checks, stores and acknowledges one webhook POST.</summary>
+    public async Task<WebhookResult> AcceptAsync(string providerName, string instance, IReadOnlyDictionary<string, string> headers, ReadOnlyMemory<byte> body,
+        CancellationToken cancellationToken = default)
+    {
+        if (!providers.TryGet(providerName, out var provider))
+        {
+            return new WebhookResult(WebhookOutcome.UnknownProvider);
+        }
+        var secrets = await instances.FindAsync(provider.Name, instance, cancellationToken);
+        if (secrets is null)
+        {
+            metrics.Request(provider.Name, "unknown_instance");
+            return new WebhookResult(WebhookOutcome.UnknownInstance);
+        }
+        var verification = provider.Verify(new WebhookRequest(headers, body), secrets);
+        if (verification != WebhookVerification.Verified)
+        {
+            var outcome = verification == WebhookVerification.Missing ? "signature_missing" : "signature_invalid";
+            metrics.Request(provider.Name, outcome);
+            LogRejected(provider.Name, instance, outcome);
+            return new WebhookResult(verification == WebhookVerification.Missing ? WebhookOutcome.SignatureMissing : WebhookOutcome.SignatureInvalid);
+        }
+        string? reply;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            reply = provider.ImmediateReply(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            metrics.Request(provider.Name, "malformed");
+            return new WebhookResult(WebhookOutcome.Malformed);
+        }
+        var sanitized = Encoding.UTF8.GetString(provider.Sanitize(body).Span);
+        var raw = new RawCapture("raw" + Guid.CreateVersion7().ToString("N"), provider.Name, instance, EventStore.Hash(sanitized), sanitized, time.GetUtcNow());
+        if (!await store.InsertRawAsync(raw))
+        {
+            metrics.Request(provider.Name, "duplicate");
+            return new WebhookResult(WebhookOutcome.Duplicate, reply);
+        }
+        metrics.Request(provider.Name, "accepted");
+        pipeline.Enqueue(raw);
+        return new WebhookResult(WebhookOutcome.Accepted, reply, raw.Id);
+    }
+
+    /// <summary>The WhatsApp Cloud subscription handshake: the challenge when mode and verify token match, else null.</summary>
+    public async Task<string?> HandshakeAsync(string providerName, string instance, string? mode, string? verifyToken, string? challenge,
+        CancellationToken cancellationToken = default)
+    {
+        if (!providers.TryGet(providerName, out var provider) || await instances.FindAsync(provider.Name, instance, cancellationToken) is not { } secrets)
+        {
+            return null;
+        }
+        if (mode != "subscribe" || challenge is null || secrets.VerifyToken is null || verifyToken is null
+            || !WebhookSecrets.TokenEquals(verifyToken, secrets.VerifyToken))
+        {
+            metrics.Request(provider.Name, "handshake_rejected");
+            LogRejected(provider.Name, instance, "handshake_rejected");
+            return null;
+        }
+        return challenge;
+    }
+
+    /// <summary>True when the provider and an enabled instance of it exist.</summary>
+    public async Task<bool> ExistsAsync(string providerName, string instance, CancellationToken cancellationToken = default) =>
+        providers.TryGet(providerName, out var provider) && await instances.FindAsync(provider.Name, instance, cancellationToken) is not null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook for {Provider}/{Instance} refused: {Reason}; nothing stored")]
+    private partial void LogRejected(string provider, string instance, string reason);
+}
