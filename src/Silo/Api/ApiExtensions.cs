@@ -46,7 +46,7 @@ public static class ApiExtensions
         // OpenTelemetry.Exporter.Prometheus.AspNetCore exists only as a prerelease (1.20.1-beta.1); it is the
         // exporter OpenTelemetry maintains for ASP.NET Core, so we take the beta over a hand-written exposition.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName)
+            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName, Webhooks.WebhookMetrics.MeterName)
             .AddPrometheusExporter());
         return services;
     }
@@ -62,6 +62,8 @@ public static class ApiExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
         api.MapTasks().MapQueues().MapDeadLetters().MapSchedules();
+        api.MapWebhookInstances().MapEvents().MapIdentities().MapRoutes();
+        app.MapWebhooks();
 
         // Prometheus scrapes without a key unless OmniActors:Api:ProtectMetrics asks for one (bearer or basic auth).
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectMetrics)

@@ -1,0 +1,79 @@
+using OmniActors.Actions;
+using OmniActors.Errors;
+using OmniActors.Routing;
+
+namespace OmniActors.Silo.Api;
+
+/// <summary><c>/api/routes</c>: routing rules that turn events into queued actions.</summary>
+internal static class RoutesEndpoints
+{
+    public static RouteGroupBuilder MapRoutes(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/routes").WithTags("Routing");
+        group.MapGet("/", List).WithName("ListRoutes");
+        group.MapPost("/", Create).WithName("CreateRoute").WithSummary("Create a rule (400 on an invalid regex, template or unknown action).");
+        group.MapGet("/{id}", Get).WithName("GetRoute");
+        group.MapPut("/{id}", Replace).WithName("ReplaceRoute");
+        group.MapDelete("/{id}", Delete).WithName("DeleteRoute");
+        return api;
+    }
+
+    private static async Task<IResult> List(RouteRules rules, CancellationToken cancellationToken) =>
+        TypedResults.Json(new { items = await rules.ListAsync(cancellationToken) }, EventApiJson.Options);
+
+    private static async Task<IResult> Get(string id, RouteRules rules, CancellationToken cancellationToken) =>
+        TypedResults.Json(await rules.GetAsync(id, cancellationToken) ?? throw new NotFoundException($"Route {id} does not exist."), EventApiJson.Options);
+
+    private static async Task<IResult> Create(HttpRequest request, RouteRules rules, ActionRegistry actions)
+    {
+        var body = await EventApiJson.ReadAsync<RouteRequest>(request);
+        var rule = await rules.CreateAsync(body.ToRule(body.Id ?? "rt" + Guid.CreateVersion7().ToString("N"), actions), request.HttpContext.RequestAborted);
+        return TypedResults.Json(rule, EventApiJson.Options, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> Replace(string id, HttpRequest request, RouteRules rules, ActionRegistry actions)
+    {
+        var body = await EventApiJson.ReadAsync<RouteRequest>(request);
+        return TypedResults.Json(await rules.UpdateAsync(body.ToRule(id, actions), request.HttpContext.RequestAborted), EventApiJson.Options);
+    }
+
+    private static async Task<IResult> Delete(string id, RouteRules rules, CancellationToken cancellationToken) =>
+        await rules.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : throw new NotFoundException($"Route {id} does not exist.");
+
+    /// <summary>Body of create and replace. The payload template is any JSON value (default: the canonical event).</summary>
+    internal sealed record RouteRequest(string? Id, string? Name, string? Provider, string? Instance, string? EventType, string? ContentType,
+        string? TextPrefix, string? TextRegex, string? Action, string? Queue, System.Text.Json.JsonElement? PayloadTemplate, bool? Enabled)
+    {
+        public RouteRule ToRule(string id, ActionRegistry actions)
+        {
+            if (id.Length is 0 or > 128)
+            {
+                throw new TaskValidationException(ErrorCodes.Validation, "\"id\" must be 1 to 128 characters.");
+            }
+            var action = EventApiJson.Required(Action, "action");
+            if (!actions.Contains(action))
+            {
+                throw new TaskValidationException(ErrorCodes.UnknownAction, $"Action '{action}' is not registered on this cluster.");
+            }
+            return new RouteRule
+            {
+                Id = id,
+                Name = Name ?? id,
+                Provider = Blank(Provider),
+                Instance = Blank(Instance),
+                EventType = Blank(EventType),
+                ContentType = Blank(ContentType),
+                TextPrefix = string.IsNullOrEmpty(TextPrefix) ? null : TextPrefix,
+                TextRegex = string.IsNullOrEmpty(TextRegex) ? null : TextRegex,
+                Action = action,
+                Queue = Blank(Queue),
+                PayloadTemplate = PayloadTemplate is { ValueKind: not System.Text.Json.JsonValueKind.Undefined and not System.Text.Json.JsonValueKind.Null } t
+                    ? t.GetRawText()
+                    : null,
+                Enabled = Enabled ?? true,
+            };
+        }
+
+        private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+}
