@@ -53,4 +53,12 @@ internal static class Telegram
 
     public static Task<HttpResponseMessage> PutJsonAsync(this HttpClient client, string url, object body) =>
         client.PutAsJsonAsync(Api.Url(url), body);
+
+    /// <summary>Waits until a task exists (routing runs after the event is stored) and has the status.</summary>
+    public static Task<JsonElement> UntilTaskAsync(this HttpClient api, string id, string status) =>
+        Eventually.Until(async () =>
+        {
+            using var response = await api.GetAsync(Api.Url($"/api/tasks/{id}"));
+            return response.StatusCode == HttpStatusCode.OK ? await response.JsonAsync() : default;
+        }, t => t.ValueKind == JsonValueKind.Object && t.Status() == status, Api.Deadline, $"task {id} is {status}");
 }
