@@ -12,6 +12,8 @@ public sealed class WebhookProvidersTests
         { "telegram", typeof(TelegramProvider) },
         { "Telegram", typeof(TelegramProvider) },
         { "TELEGRAM", typeof(TelegramProvider) },
+        { "whatsapp", typeof(WhatsAppCloudProvider) },
+        { "WhatsApp", typeof(WhatsAppCloudProvider) },
     };
 
     [Theory]

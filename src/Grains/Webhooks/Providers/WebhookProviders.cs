@@ -20,10 +20,11 @@ public sealed class WebhookProviders
         }
     }
 
-    /// <summary>The built-in providers: Telegram.</summary>
+    /// <summary>The built-in providers: Telegram and WhatsApp Cloud.</summary>
     public static IReadOnlyList<IWebhookProvider> BuiltIn { get; } =
     [
         new TelegramProvider(),
+        new WhatsAppCloudProvider(),
     ];
 
     /// <summary>A registry of the built-in providers, for callers without a service container.</summary>
