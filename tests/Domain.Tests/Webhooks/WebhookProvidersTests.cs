@@ -14,6 +14,8 @@ public sealed class WebhookProvidersTests
         { "TELEGRAM", typeof(TelegramProvider) },
         { "whatsapp", typeof(WhatsAppCloudProvider) },
         { "WhatsApp", typeof(WhatsAppCloudProvider) },
+        { "evolution", typeof(EvolutionProvider) },
+        { "Evolution", typeof(EvolutionProvider) },
     };
 
     [Theory]
