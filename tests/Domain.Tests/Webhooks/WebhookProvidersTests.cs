@@ -12,6 +12,10 @@ public sealed class WebhookProvidersTests
         { "telegram", typeof(TelegramProvider) },
         { "Telegram", typeof(TelegramProvider) },
         { "TELEGRAM", typeof(TelegramProvider) },
+        { "whatsapp", typeof(WhatsAppCloudProvider) },
+        { "WhatsApp", typeof(WhatsAppCloudProvider) },
+        { "evolution", typeof(EvolutionProvider) },
+        { "Evolution", typeof(EvolutionProvider) },
     };
 
     [Theory]

@@ -20,10 +20,12 @@ public sealed class WebhookProviders
         }
     }
 
-    /// <summary>The built-in providers: Telegram.</summary>
+    /// <summary>The built-in providers: Telegram, WhatsApp Cloud and Evolution API.</summary>
     public static IReadOnlyList<IWebhookProvider> BuiltIn { get; } =
     [
         new TelegramProvider(),
+        new WhatsAppCloudProvider(),
+        new EvolutionProvider(),
     ];
 
     /// <summary>A registry of the built-in providers, for callers without a service container.</summary>
