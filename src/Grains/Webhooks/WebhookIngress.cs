@@ -94,14 +94,14 @@ public sealed partial class WebhookIngress(
         {
             return null;
         }
-        if (mode != "subscribe" || challenge is null || secrets.VerifyToken is null || verifyToken is null
-            || !WebhookSecrets.TokenEquals(verifyToken, secrets.VerifyToken))
+        // Only WhatsApp Cloud subscribes with a GET handshake; the other providers have nothing to answer here.
+        var answer = provider.Name == WhatsAppCloudProvider.ProviderName ? WhatsAppCloudProvider.AnswerSubscription(mode, verifyToken, challenge, secrets) : null;
+        if (answer is null)
         {
             metrics.Request(provider.Name, "handshake_rejected");
             LogRejected(provider.Name, instance, "handshake_rejected");
-            return null;
         }
-        return challenge;
+        return answer;
     }
 
     /// <summary>True when the provider and an enabled instance of it exist.</summary>

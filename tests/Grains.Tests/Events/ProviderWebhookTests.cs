@@ -1,0 +1,144 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using OmniActors.Tests.Http;
+using OmniActors.Tests.Support;
+
+namespace OmniActors.Tests.Events;
+
+/// <summary>The real providers end to end over HTTP: WhatsApp's handshake and body signature, Evolution's token and @lid aliases.</summary>
+public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDisposable
+{
+    private readonly HttpClient _hooks = factory.CreateClient();
+    private readonly HttpClient _api = factory.CreateApiClient();
+
+    public void Dispose()
+    {
+        _hooks.Dispose();
+        _api.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task<string> InstanceAsync(string provider, string secret, string? verifyToken = null)
+    {
+        var name = provider + "-" + Guid.NewGuid().ToString("N")[..8];
+        await _api.PutJsonAsync($"/api/webhook-instances/{provider}/{name}", new { secret, verify_token = verifyToken }).ExpectAsync(HttpStatusCode.Created);
+        return name;
+    }
+
+    [Fact]
+    public async Task WhatsApp_subscription_handshake_echoes_the_challenge_only_for_the_verify_token()
+    {
+        var name = await InstanceAsync("whatsapp", "app-secret", "verify-me");
+
+        using var ok = await _hooks.GetAsync(Api.Url($"/webhooks/whatsapp/{name}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444"));
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal("1158201444", await ok.Content.ReadAsStringAsync());
+        await _hooks.GetAsync($"/webhooks/whatsapp/{name}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
+            .ExpectProblemAsync(HttpStatusCode.Forbidden, "handshake_rejected");
+        await _hooks.GetAsync($"/webhooks/whatsapp/{name}?hub.mode=unsubscribe&hub.verify_token=verify-me&hub.challenge=1")
+            .ExpectProblemAsync(HttpStatusCode.Forbidden, "handshake_rejected");
+        await _hooks.GetAsync("/webhooks/whatsapp/nobody?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1")
+            .ExpectProblemAsync(HttpStatusCode.NotFound, "unknown_instance");
+    }
+
+    [Fact]
+    public async Task WhatsApp_posts_are_accepted_only_with_the_app_secret_signature_of_the_exact_body()
+    {
+        const string secret = "wa-app-secret";
+        var name = await InstanceAsync("whatsapp", secret, "v");
+        var messageId = "wamid.HBgN" + Guid.NewGuid().ToString("N");
+        var from = "5511" + Random.Shared.Next(10_000_000, 99_999_999);
+        var body = $$$"""
+            {"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{
+              "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
+              "contacts":[{"profile":{"name":"Sheena Nelson"},"wa_id":"{{{from}}}"}],
+              "messages":[{"from":"{{{from}}}","id":"{{{messageId}}}","timestamp":"1749416383","type":"text","text":{"body":"Does it come in another color?"}}]}}]}]}
+            """;
+        var signature = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(body)));
+
+        await Post(name, body, null).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
+        await Post(name, body.Replace("another color", "another colour", StringComparison.Ordinal), signature).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
+        await Post(name, body, "sha256=" + new string('0', 64)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
+        Assert.Equal(0L, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
+
+        await Post(name, body, signature).ExpectAsync(HttpStatusCode.OK);
+
+        var e = await Eventually.Until(() => _api.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+            p => p.GetProperty("items").GetArrayLength() == 1, Api.Deadline, "the WhatsApp message is stored");
+        var item = e.GetProperty("items")[0];
+        Assert.Equal(messageId, item.GetProperty("provider_event_id").GetString());
+        Assert.Equal("Does it come in another color?", item.GetProperty("text").GetString());
+        Assert.Equal(from, item.GetProperty("sender_handle").GetString());
+
+        Task<HttpResponseMessage> Post(string instance, string json, string? sig)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, Api.Url($"/webhooks/whatsapp/{instance}"))
+            {
+                Content = new StringContent(json, Encoding.UTF8, "application/json"),
+            };
+            if (sig is not null)
+            {
+                request.Headers.Add("X-Hub-Signature-256", sig);
+            }
+            return _hooks.SendAsync(request);
+        }
+    }
+
+    [Fact]
+    public async Task Evolution_apikey_is_never_stored_and_lid_and_phone_jids_stay_one_person()
+    {
+        const string token = "B6D711FCDE4D4FD5936544120E713976";
+        var name = await InstanceAsync("evolution", token);
+        var n = Random.Shared.NextInt64(100_000_000_000, 999_999_999_999);
+        var lid = $"{n}@lid";
+        var phone = $"55{n % 1_000_000_000}@s.whatsapp.net";
+
+        string Upsert(string id, string text, string remoteJid, string keyExtra = "") => $$$"""
+            {"event":"messages.upsert","instance":"{{{name}}}","data":{"key":{"remoteJid":"{{{remoteJid}}}","fromMe":false,"id":"{{{id}}}"{{{keyExtra}}}},
+             "pushName":"Helena Souza","message":{"conversation":"{{{text}}}"},"messageType":"conversation","messageTimestamp":1753614857},
+             "destination":"https://omni.example.com/webhooks/evolution/{{{name}}}","date_time":"2025-11-21T21:22:41.518Z",
+             "sender":"5511988887777@s.whatsapp.net","server_url":"http://evolution:8080","apikey":"{{{token}}}"}
+            """;
+
+        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L1" + n, "only lid", lid)).ExpectAsync(HttpStatusCode.OK);
+        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L2" + n, "lid with phone", lid, $",\"remoteJidAlt\":\"{phone}\",\"addressingMode\":\"lid\""))
+            .ExpectAsync(HttpStatusCode.OK);
+        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L3" + n, "phone only", phone)).ExpectAsync(HttpStatusCode.OK);
+        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L4" + n, "forged", phone).Replace(token, "WRONG", StringComparison.Ordinal))
+            .ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
+
+        var page = await Eventually.Until(() => _api.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+            p => p.GetProperty("items").GetArrayLength() == 3, Api.Deadline, "three Evolution messages stored");
+        // Ingest runs concurrently: an event may have been stored under an identity merged a moment later; it forwards.
+        var survivors = new HashSet<string>();
+        foreach (var e in page.GetProperty("items").EnumerateArray())
+        {
+            var resolved = await _api.GetAsync($"/api/identities/{e.GetProperty("sender_identity_id").GetString()}").ExpectAsync(HttpStatusCode.OK);
+            survivors.Add(resolved.GetProperty("id").GetString()!);
+        }
+        var identity = Assert.Single(survivors);
+        var info = await _api.GetAsync($"/api/identities/{identity}").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(3, (await _api.GetAsync($"/api/identities/{identity}/events").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
+        var handles = info.GetProperty("handles").EnumerateArray().Select(h => h.GetProperty("handle").GetString()).ToHashSet();
+        Assert.Contains(lid, handles);
+        Assert.Contains(phone, handles);
+
+        var bodies = await factory.Database.RowsAsync("SELECT body FROM omni_raw_events WHERE instance = @i", ("@i", name));
+        Assert.Equal(3, bodies.Count);
+        Assert.All(bodies, row =>
+        {
+            var body = (string)row[0]!;
+            Assert.DoesNotContain(token, body, StringComparison.Ordinal);
+            using var doc = JsonDocument.Parse(body);
+            Assert.False(doc.RootElement.TryGetProperty("apikey", out _));
+        });
+    }
+}
+
+[Collection(SqliteEventFabricCollection.Name)]
+public sealed class SqliteProviderWebhookTests(SqliteEventFabric factory) : ProviderWebhookTests(factory);
+
+[Collection(PostgresEventFabricCollection.Name)]
+public sealed class PostgresProviderWebhookTests(PostgresEventFabric factory) : ProviderWebhookTests(factory);
