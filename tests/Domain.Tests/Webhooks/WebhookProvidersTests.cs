@@ -16,6 +16,8 @@ public sealed class WebhookProvidersTests
         { "WhatsApp", typeof(WhatsAppCloudProvider) },
         { "evolution", typeof(EvolutionProvider) },
         { "Evolution", typeof(EvolutionProvider) },
+        { "discord", typeof(DiscordProvider) },
+        { "DISCORD", typeof(DiscordProvider) },
     };
 
     [Theory]

@@ -20,12 +20,13 @@ public sealed class WebhookProviders
         }
     }
 
-    /// <summary>The built-in providers: Telegram, WhatsApp Cloud and Evolution API.</summary>
+    /// <summary>The built-in providers: Telegram, WhatsApp Cloud, Evolution API and Discord.</summary>
     public static IReadOnlyList<IWebhookProvider> BuiltIn { get; } =
     [
         new TelegramProvider(),
         new WhatsAppCloudProvider(),
         new EvolutionProvider(),
+        new DiscordProvider(),
     ];
 
     /// <summary>A registry of the built-in providers, for callers without a service container.</summary>
