@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Org.BouncyCastle.Math.EC.Rfc8032;
 using OmniActors.Tests.Http;
 using OmniActors.Tests.Support;
 
@@ -134,6 +135,50 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
             using var doc = JsonDocument.Parse(body);
             Assert.False(doc.RootElement.TryGetProperty("apikey", out _));
         });
+    }
+
+    [Fact]
+    public async Task Discord_ping_is_answered_with_pong_and_a_forged_interaction_is_refused()
+    {
+        var privateKey = RandomNumberGenerator.GetBytes(Ed25519.SecretKeySize);
+        var publicKey = new byte[Ed25519.PublicKeySize];
+        Ed25519.GeneratePublicKey(privateKey, 0, publicKey, 0);
+        var name = await InstanceAsync("discord", Convert.ToHexStringLower(publicKey));
+        var ping = $$$"""{"id":"{{{Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999)}}}","application_id":"1180000000000000000","type":1,"token":"tok","version":1}""";
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        using (var pong = await Post(ping, Sign(timestamp, ping), timestamp))
+        {
+            Assert.Equal(HttpStatusCode.OK, pong.StatusCode);
+            Assert.Equal("application/json", pong.Content.Headers.ContentType?.MediaType);
+            using var doc = JsonDocument.Parse(await pong.Content.ReadAsStringAsync());
+            Assert.Equal(1, doc.RootElement.GetProperty("type").GetInt32());
+        }
+        await Post(ping, Sign(timestamp, ping), "1").ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
+        await Post(ping, null, timestamp).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
+        Assert.Equal(1L, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
+
+        string Sign(string ts, string body)
+        {
+            var message = Encoding.UTF8.GetBytes(ts + body);
+            var signature = new byte[Ed25519.SignatureSize];
+            Ed25519.Sign(privateKey, 0, message, 0, message.Length, signature, 0);
+            return Convert.ToHexStringLower(signature);
+        }
+
+        Task<HttpResponseMessage> Post(string body, string? signature, string ts)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, Api.Url($"/webhooks/discord/{name}"))
+            {
+                Content = new StringContent(body, Encoding.UTF8, "application/json"),
+            };
+            if (signature is not null)
+            {
+                request.Headers.Add("X-Signature-Ed25519", signature);
+            }
+            request.Headers.Add("X-Signature-Timestamp", ts);
+            return _hooks.SendAsync(request);
+        }
     }
 }
 
