@@ -175,6 +175,7 @@ public sealed partial class IngestPipeline(
                 RawId = raw.Id,
                 Metadata = n.Metadata?.ToJsonString(),
                 Status = EventStatuses.Pending,
+                RetryCount = raw.Attempts,
                 ProviderTimestamp = n.ProviderTimestamp,
                 ReceivedAt = raw.ReceivedAt,
             };
