@@ -37,10 +37,10 @@ public sealed class IdentityDirectory(IdentityStore store, IOptions<WebhookOptio
         var all = new List<IdentityHandle> { handle };
         all.AddRange(aliases.Where(a => !string.IsNullOrEmpty(a) && a != handle.Handle).Distinct(StringComparer.Ordinal).Select(a => handle with { Handle = a }));
         var now = time.GetUtcNow();
-        if (all.Count == 1 && _cache.TryGetValue(handle, out var hit) && hit.Expires > now)
+        if (CachedAll(all, now) is { } cached)
         {
             Interlocked.Increment(ref _hits);
-            return hit.Id;
+            return cached;
         }
 
         var owners = new List<(IdentityHandle Handle, string Id, DateTimeOffset CreatedAt)>();
@@ -86,6 +86,21 @@ public sealed class IdentityDirectory(IdentityStore store, IOptions<WebhookOptio
         }
         Remember(all, target, now);
         return target;
+    }
+
+    /// <summary>The identity every handle is cached to, or null when one is missing, expired or cached to another.</summary>
+    private string? CachedAll(List<IdentityHandle> handles, DateTimeOffset now)
+    {
+        string? id = null;
+        foreach (var h in handles)
+        {
+            if (!_cache.TryGetValue(h, out var hit) || hit.Expires <= now || (id is not null && hit.Id != id))
+            {
+                return null;
+            }
+            id = hit.Id;
+        }
+        return id;
     }
 
     /// <summary>Forgets every cached resolution to an identity (after it was merged away).</summary>
