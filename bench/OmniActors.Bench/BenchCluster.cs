@@ -96,6 +96,10 @@ internal sealed class BenchCluster : IAsyncDisposable
             settings["OmniActors:Storage:Provider"] = "Sqlite";
             settings["OmniActors:Storage:SqlitePath"] = Path.Combine(runDir, "omni.db");
         }
+        foreach (var (key, value) in options.SiloEnv)
+        {
+            settings[key] = value;
+        }
         for (var i = 1; i <= count; i++)
         {
             silos.Add(SiloProcess.Start(options.SiloDll, settings, Path.Combine(runDir, $"silo{i}.log")));
@@ -103,7 +107,8 @@ internal sealed class BenchCluster : IAsyncDisposable
             await silos[^1].WaitReadyAsync(Http, TimeSpan.FromMinutes(3));
         }
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // Overload shows as failed calls and latency figures; the per-call timeout warnings would only flood the output.
+        builder.Logging.SetMinimumLevel(LogLevel.Error);
         builder.Services.AddOmniActorsClient(o =>
         {
             o.ClusterId = "bench";
@@ -165,15 +170,15 @@ internal sealed class BenchCluster : IAsyncDisposable
     }
 
     /// <summary>created/started/finished (Unix ms, silo clock) of every task of <paramref name="queue"/>.</summary>
-    public async Task<List<(long Created, long Started, long Finished)>> TimesAsync(string queue)
+    public async Task<List<(string Id, long Created, long Started, long Finished)>> TimesAsync(string queue)
     {
-        var rows = new List<(long, long, long)>();
+        var rows = new List<(string, long, long, long)>();
         await using var connection = await OpenAsync();
-        await using var cmd = Command(connection, "SELECT created_at, started_at, finished_at FROM omni_tasks WHERE queue = @q AND status = 'succeeded'", ("@q", queue));
+        await using var cmd = Command(connection, "SELECT id, created_at, started_at, finished_at FROM omni_tasks WHERE queue = @q AND status = 'succeeded'", ("@q", queue));
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            rows.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+            rows.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)));
         }
         return rows;
     }

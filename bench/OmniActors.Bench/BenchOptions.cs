@@ -44,6 +44,8 @@ internal sealed class BenchOptions
     public required string OutFile { get; init; }
     /// <summary>Where SQLite files and silo logs go (on disk, not tmpfs, so fsync costs what it costs).</summary>
     public required string WorkDir { get; init; }
+    /// <summary>Extra environment of the silo processes (<c>--silo-env "DOTNET_gcServer=0;OmniActors:Runner:MaxConcurrency=512"</c>), to try a setting.</summary>
+    public required IReadOnlyDictionary<string, string> SiloEnv { get; init; }
     /// <summary>The longest any wait for tasks to finish may take.</summary>
     public TimeSpan Timeout { get; init; }
 
@@ -78,7 +80,7 @@ internal sealed class BenchOptions
             throw new ArgumentException(Usage);
         }
         var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
-            "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes"], StringComparer.Ordinal);
+            "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env"], StringComparer.Ordinal);
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
             throw new ArgumentException($"Unknown option --{unknown}.\n{Usage}");
@@ -118,6 +120,9 @@ internal sealed class BenchOptions
             OutFile = Path.GetFullPath(Str("out", Path.Combine(repoRoot, "bench/results", stamp + ".jsonl"))),
             WorkDir = Path.GetFullPath(Str("work-dir", Path.Combine(Path.GetTempPath(), "omni-bench"))),
             Timeout = TimeSpan.FromMinutes(Dbl("timeout-minutes", 30)),
+            SiloEnv = Str("silo-env", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(kv => kv.Split('=', 2))
+                .ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw new ArgumentException($"--silo-env wants KEY=VALUE pairs, got '{kv[0]}'."), StringComparer.Ordinal),
         };
         if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
             || options.N is < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0)
@@ -136,5 +141,6 @@ internal sealed class BenchOptions
           [--n N] [--callers 64] [--batch-size 1000] [--batch-parallel 4] [--queue-concurrency 64]
           [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--settle-seconds 5]
           [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
+          [--silo-env "KEY=VALUE;KEY2=VALUE2"]
         """;
 }

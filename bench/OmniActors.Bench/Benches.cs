@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using OmniActors.Tasks;
 
 namespace OmniActors.Bench;
@@ -108,22 +109,28 @@ internal static class Benches
             progress($"{bench}: sent {count} at {count / run.SendSeconds:F0}/s, {run.Failed} failed");
             figures.AddRange(Stats.Percentiles(bench, "enqueue_call", run.Calls, "ms", count, 1, extra));
             figures.AddRange(Stats.Percentiles(bench, "enqueue_to_start", times.Select(t => (double)(t.Started - t.Created)).ToList(), "ms", count, 1, extra));
+            // The caller's view: from the moment it sent the call to the handler's start, queueing before the silo
+            // stamped created_at included (same machine, same clock).
+            var sendToStart = times.Where(t => run.SentAt.ContainsKey(t.Id)).Select(t => (double)(t.Started - run.SentAt[t.Id])).ToList();
+            figures.AddRange(Stats.Percentiles(bench, "send_to_start", sendToStart, "ms", count, 1, extra));
             figures.Add(new Figure(bench, "achieved_rate", count / run.SendSeconds, "tasks/s", count, 1, extra));
             figures.Add(new Figure(bench, "failed", run.Failed, "tasks", count, 1, extra));
         }
         return figures;
     }
 
-    private static async Task<(List<double> Calls, int Failed, double SendSeconds)> PacedAsync(BenchCluster cluster, BenchOptions options, string queue, int rate,
+    private static async Task<(List<double> Calls, int Failed, double SendSeconds, Dictionary<string, long> SentAt)> PacedAsync(BenchCluster cluster, BenchOptions options, string queue, int rate,
         int count, bool overHttp)
     {
         var calls = new double[count];
+        var sentAt = new (string? Id, long At)[count];
         var failed = 0;
         var pending = new Task[count];
         var body = Encoding.UTF8.GetBytes($$"""{"action":"noop","queue":"{{queue}}"}""");
         async Task One(int i)
         {
             var start = Stopwatch.GetTimestamp();
+            var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             try
             {
                 if (overHttp)
@@ -135,10 +142,15 @@ internal static class Benches
                     {
                         Interlocked.Increment(ref failed);
                     }
+                    else
+                    {
+                        using var task = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+                        sentAt[i] = (task.RootElement.GetProperty("id").GetString(), at);
+                    }
                 }
                 else
                 {
-                    await cluster.Client.EnqueueAsync(Noop(queue));
+                    sentAt[i] = ((await cluster.Client.EnqueueAsync(Noop(queue))).Task.Id, at);
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or OrleansException)
@@ -161,7 +173,7 @@ internal static class Benches
         var sendSeconds = Math.Max(sw.Elapsed.TotalSeconds, 1.0 / rate);
         await Task.WhenAll(pending);
         await cluster.WaitSucceededAsync(queue, count - failed, options.Timeout);
-        return ([.. calls], failed, sendSeconds);
+        return ([.. calls], failed, sendSeconds, sentAt.Where(s => s.Id is not null).ToDictionary(s => s.Id!, s => s.At));
     }
 
     /// <summary>Silo RSS idle (after start and a warm-up), holding <see cref="BenchOptions.Queued"/> queued tasks (queue paused
