@@ -153,7 +153,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     {
         var deadline = DateTime.UtcNow + timeout;
         // Counting a million rows is work for the machine under test too: poll less often for big runs.
-        var poll = TimeSpan.FromMilliseconds(count > 100_000 ? 1_000 : 200);
+        var poll = TimeSpan.FromMilliseconds(count > 100_000 ? 2_000 : 200);
         while (true)
         {
             var done = await CountAsync(queue, "succeeded");
