@@ -121,6 +121,10 @@ internal sealed class BenchCluster : IAsyncDisposable
         Client = clientHost.Services.GetRequiredService<IOmniClient>();
     }
 
+    /// <summary>CPU time used so far by all silo processes together: per task, a figure that contention for the cores
+    /// inflates far less than rates and latencies.</summary>
+    public TimeSpan SiloCpu() => silos.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.CpuTime());
+
     /// <summary>The highest RSS of the silo processes (each silo must fit on its own), bytes.</summary>
     public long MaxRssBytes() => silos.Max(s => s.RssBytes());
 

@@ -30,9 +30,10 @@ internal static class Benches
     {
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
+        var cpu = cluster.SiloCpu();
         var refused = await EnqueueBatchesAsync(cluster, options, queue, n);
         var enqueueSeconds = refused.Seconds;
-        return await ProcessedFiguresAsync(cluster, options, "throughput", queue, n, n - refused.Refused, enqueueSeconds, options.BatchParallel,
+        return await ProcessedFiguresAsync(cluster, options, "throughput", queue, n, n - refused.Refused, enqueueSeconds, options.BatchParallel, cpu,
             extra: new Dictionary<string, object> { ["batch_size"] = options.BatchSize });
     }
 
@@ -56,6 +57,7 @@ internal static class Benches
         var queue = NewQueue("single");
         var calls = new double[n];
         var next = -1;
+        var cpu = cluster.SiloCpu();
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(async _ =>
         {
@@ -68,7 +70,7 @@ internal static class Benches
             }
         }));
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
-        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, n, n, enqueueSeconds, options.Callers);
+        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, n, n, enqueueSeconds, options.Callers, cpu);
         figures.AddRange(Stats.Percentiles("throughput_single", "enqueue_call", [.. calls], "ms", n, options.Callers).Where(f => f.Metric is "enqueue_call_p50" or "enqueue_call_p99"));
         return figures;
     }
@@ -76,9 +78,10 @@ internal static class Benches
     /// <summary>Waits for the queue to drain and turns the rows' timestamps into rates: processed is tasks over first
     /// created_at to last finished_at (enqueue and processing overlap, as they do in use).</summary>
     private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, int n, int accepted,
-        double enqueueSeconds, int concurrency, Dictionary<string, object>? extra = null)
+        double enqueueSeconds, int concurrency, TimeSpan cpuBefore, Dictionary<string, object>? extra = null)
     {
         await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
+        var cpu = cluster.SiloCpu() - cpuBefore;
         var times = await cluster.TimesAsync(queue);
         var span = (times.Max(t => t.Finished) - times.Min(t => t.Created)) / 1000.0;
         return
@@ -86,6 +89,7 @@ internal static class Benches
             new(bench, "enqueue_rate", n / enqueueSeconds, "tasks/s", n, concurrency, extra),
             new(bench, "processed_rate", times.Count / Math.Max(span, 0.001), "tasks/s", n, concurrency, extra),
             new(bench, "refused", n - accepted, "tasks", n, concurrency, extra),
+            new(bench, "silo_cpu_per_task", cpu.TotalMilliseconds * 1000 / Math.Max(accepted, 1), "us", n, concurrency, extra),
         ];
     }
 
@@ -191,8 +195,10 @@ internal static class Benches
 
         var queue = NewQueue("held");
         await cluster.PauseQueueAsync(queue);
+        var cpuBefore = cluster.SiloCpu();
         var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, m);
         var accepted = m - refused;
+        var cpuEnqueue = cluster.SiloCpu() - cpuBefore;
         var stats = await cluster.Client.GetQueueStatsAsync(queue);
         progress($"memory: {accepted} accepted in {enqueueSeconds:F1} s; queue holds {stats.Ready} ready, paused={stats.Paused}");
         if (!stats.Paused || await cluster.CountAsync(queue, "queued") != accepted)
@@ -203,10 +209,12 @@ internal static class Benches
         var queued = cluster.MaxRssBytes();
         var bytesQueued = await cluster.StorageBytesAsync();
 
+        var cpuResume = cluster.SiloCpu();
         var resumedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await cluster.ResumeQueueAsync(queue);
         await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
         var drainSeconds = (await cluster.LastFinishedAsync(queue) - resumedAt) / 1000.0;
+        var cpuDrain = cluster.SiloCpu() - cpuResume;
         progress($"memory: drained in {drainSeconds:F1} s");
         await Task.Delay(options.Settle);
         var drained = cluster.MaxRssBytes();
@@ -221,6 +229,8 @@ internal static class Benches
             new("memory", "rss_peak", peak / MiB, "MiB", m, concurrency, silos),
             new("memory", "enqueue_rate_paused", m / enqueueSeconds, "tasks/s", m, concurrency),
             new("memory", "drain_rate", accepted / Math.Max(drainSeconds, 0.001), "tasks/s", m, concurrency),
+            new("memory", "silo_cpu_per_task_enqueue", cpuEnqueue.TotalMilliseconds * 1000 / accepted, "us", m, concurrency),
+            new("memory", "silo_cpu_per_task_drain", cpuDrain.TotalMilliseconds * 1000 / accepted, "us", m, concurrency),
             new("memory", "storage_bytes_per_task_queued", (bytesQueued - bytesBefore) / (double)accepted, "bytes", m, concurrency),
             new("memory", "storage_bytes_per_task_finished", (bytesFinished - bytesBefore) / (double)accepted, "bytes", m, concurrency),
         ];

@@ -97,6 +97,13 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"The silo was not ready within {timeout}; see {LogPath}.");
     }
 
+    /// <summary>CPU time (user + system) the silo process used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
+    }
+
     /// <summary>Resident set size now (VmRSS), bytes.</summary>
     public long RssBytes() => ReadStatus("VmRSS:");
 
