@@ -13,7 +13,7 @@ try
 {
     options = BenchOptions.Parse(args, repoRoot);
 }
-catch (ArgumentException ex)
+catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
 {
     Console.Error.WriteLine(ex.Message);
     return 2;

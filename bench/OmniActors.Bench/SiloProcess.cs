@@ -1,13 +1,28 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace OmniActors.Bench;
 
 /// <summary>A real silo process (<c>dotnet OmniActors.Silo.dll</c>) with its own ports, log file and memory readings.</summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
+    // Silos this bench started and has not stopped yet: killed if the bench itself is stopped (Ctrl-C, SIGTERM),
+    // so no silo outlives it.
+    private static readonly ConcurrentDictionary<int, Process> Started = new();
+
+    private static readonly PosixSignalRegistration[] SignalHandlers =
+    [
+        PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillStarted()),
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillStarted()),
+        PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => KillStarted()),
+    ];
+
+    static SiloProcess() => AppDomain.CurrentDomain.ProcessExit += (_, _) => KillStarted();
+
     private readonly Process process;
     private readonly StreamWriter log;
 
@@ -65,6 +80,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         process.OutputDataReceived += Write;
         process.ErrorDataReceived += Write;
         process.Start();
+        Started[process.Id] = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return new SiloProcess(process, log, httpPort, gatewayPort, logPath);
@@ -124,8 +140,28 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new InvalidOperationException($"/proc/{process.Id}/status has no {field}");
     }
 
+    private static void KillStarted()
+    {
+        if (!Started.IsEmpty)
+        {
+            Console.Error.WriteLine($"bench stopped: killing {Started.Count} silo process(es)");
+        }
+        foreach (var process in Started.Values)
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        Started.TryRemove(process.Id, out _);
         if (!process.HasExited)
         {
             // The bench's data is thrown away after the run, so there is nothing to drain: stop it hard.
