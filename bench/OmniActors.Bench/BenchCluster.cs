@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -130,6 +131,21 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>The highest peak RSS (VmHWM) of the silo processes, bytes.</summary>
     public long MaxPeakRssBytes() => silos.Max(s => s.PeakRssBytes());
+
+    /// <summary>Grain activations in the cluster, from the Orleans dashboard the silo mounts at <c>/orleans</c>
+    /// (<c>DashboardCounters</c>); null when it does not answer.</summary>
+    public async Task<long?> ActivationCountAsync()
+    {
+        try
+        {
+            using var counters = JsonDocument.Parse(await Http.GetStringAsync(new Uri(silos[0].BaseAddress, "orleans/DashboardCounters")));
+            return counters.RootElement.GetProperty("totalActivationCount").GetInt64();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     public async Task PauseQueueAsync(string queue) => await PostAsync($"api/queues/{queue}/pause");
 

@@ -191,6 +191,7 @@ internal static class Benches
         await cluster.WaitSucceededAsync(warm, options.WarmUp, options.Timeout);
         await Task.Delay(options.Settle);
         var idle = cluster.MaxRssBytes();
+        var activationsIdle = await cluster.ActivationCountAsync();
         var bytesBefore = await cluster.StorageBytesAsync();
 
         var queue = NewQueue("held");
@@ -207,6 +208,7 @@ internal static class Benches
         }
         await Task.Delay(options.Settle);
         var queued = cluster.MaxRssBytes();
+        var activationsQueued = await cluster.ActivationCountAsync();
         var bytesQueued = await cluster.StorageBytesAsync();
 
         var cpuResume = cluster.SiloCpu();
@@ -218,11 +220,12 @@ internal static class Benches
         progress($"memory: drained in {drainSeconds:F1} s");
         await Task.Delay(options.Settle);
         var drained = cluster.MaxRssBytes();
+        var activationsDrained = await cluster.ActivationCountAsync();
         var peak = cluster.MaxPeakRssBytes();
         var bytesFinished = await cluster.StorageBytesAsync();
         var silos = new Dictionary<string, object> { ["silos"] = cluster.Silos.Count };
-        return
-        [
+        var figures = new List<Figure>
+        {
             new("memory", "rss_idle", idle / MiB, "MiB", options.WarmUp, concurrency, silos),
             new("memory", "rss_queued", queued / MiB, "MiB", m, concurrency, silos),
             new("memory", "rss_drained", drained / MiB, "MiB", m, concurrency, silos),
@@ -233,6 +236,15 @@ internal static class Benches
             new("memory", "silo_cpu_per_task_drain", cpuDrain.TotalMilliseconds * 1000 / accepted, "us", m, concurrency),
             new("memory", "storage_bytes_per_task_queued", (bytesQueued - bytesBefore) / (double)accepted, "bytes", m, concurrency),
             new("memory", "storage_bytes_per_task_finished", (bytesFinished - bytesBefore) / (double)accepted, "bytes", m, concurrency),
-        ];
+        };
+        // Grain activations (cluster-wide) say what the memory holds: an activation per queued task shows here.
+        foreach (var (metric, count) in new[] { ("activations_idle", activationsIdle), ("activations_queued", activationsQueued), ("activations_drained", activationsDrained) })
+        {
+            if (count is { } c)
+            {
+                figures.Add(new("memory", metric, c, "activations", m, concurrency, silos));
+            }
+        }
+        return figures;
     }
 }
