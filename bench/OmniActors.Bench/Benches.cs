@@ -31,9 +31,8 @@ internal static class Benches
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
         var cpu = cluster.SiloCpu();
-        var refused = await EnqueueBatchesAsync(cluster, options, queue, n);
-        var enqueueSeconds = refused.Seconds;
-        return await ProcessedFiguresAsync(cluster, options, "throughput", queue, n, n - refused.Refused, enqueueSeconds, options.BatchParallel, cpu,
+        var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
+        return await ProcessedFiguresAsync(cluster, options, "throughput", queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu,
             extra: new Dictionary<string, object> { ["batch_size"] = options.BatchSize });
     }
 
