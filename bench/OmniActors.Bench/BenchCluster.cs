@@ -251,41 +251,70 @@ internal sealed class BenchCluster : IAsyncDisposable
         return cmd;
     }
 
+    /// <summary>Stops everything the run started and deletes its data. Each step runs even if an earlier one failed,
+    /// so a failed run still leaves no silo and no database behind.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (clientHost is not null)
+        var errors = new List<Exception>();
+        async Task Step(Func<Task> step)
         {
             try
             {
-                await clientHost.StopAsync(TimeSpan.FromSeconds(5));
+                await step();
             }
-            catch (OperationCanceledException)
+            catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                // The silos go next anyway.
+                errors.Add(ex);
             }
-            clientHost.Dispose();
         }
         foreach (var silo in silos)
         {
-            await silo.DisposeAsync();
+            await Step(async () => await silo.DisposeAsync());
+        }
+        if (clientHost is { } host)
+        {
+            await Step(async () =>
+            {
+                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await host.StopAsync(stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The silos are gone already; nothing to say goodbye to.
+                }
+                host.Dispose();
+            });
         }
         Http.Dispose();
         if (pgServer is not null)
         {
-            NpgsqlConnection.ClearAllPools();
-            await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(pgServer) { Database = "postgres", Pooling = false }.ConnectionString);
-            await admin.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", admin);
-            await drop.ExecuteNonQueryAsync();
+            await Step(async () =>
+            {
+                NpgsqlConnection.ClearAllPools();
+                await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(pgServer) { Database = "postgres", Pooling = false }.ConnectionString);
+                await admin.OpenAsync();
+                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {pgDatabase} WITH (FORCE)", admin);
+                await drop.ExecuteNonQueryAsync();
+            });
         }
         else
         {
             SqliteConnection.ClearAllPools();
         }
         // The data goes; the silo logs stay in the work directory for a look after a failed run.
-        foreach (var file in Directory.EnumerateFiles(runDir, "omni.db*"))
+        await Step(() =>
         {
-            File.Delete(file);
+            foreach (var file in Directory.EnumerateFiles(runDir, "omni.db*"))
+            {
+                File.Delete(file);
+            }
+            return Task.CompletedTask;
+        });
+        if (errors.Count > 0)
+        {
+            throw new AggregateException($"Cleaning up run {runDir} failed.", errors);
         }
     }
 }
