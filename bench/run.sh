@@ -1,68 +1,37 @@
 #!/usr/bin/env bash
-# Runs the throughput bench (Release) and writes its JSON lines to bench/results/<timestamp>.jsonl.
-#   bench/run.sh [--n 20000] [--concurrency 64] [--modes "sqlite pg pg2"] [--pace 200]
-# Each mode runs a throughput pass (n tasks enqueued in batches) and a latency pass (2,000 tasks enqueued one at a
-# time at --pace per second into idle workers).
-# pg and pg2 need a PostgreSQL whose user may create databases: OMNI_BENCH_POSTGRES (Npgsql connection string),
-# default the local test server. pg2 starts two real silo processes on it and drives them as an Orleans client.
+# Builds the silo and the bench (Release) and runs every bench against real silo processes:
+#   bench/run.sh                 the full measurement (sqlite, pg, pg2; every bench; 3 runs; see bench/README.md for times)
+#   bench/run.sh --quick         a smoke run: small sizes, 1 run (a few minutes)
+#   bench/run.sh --save-latest ...   also copy the results to bench/results/latest.jsonl (the figures README quotes)
+#   bench/run.sh --out bench/results/full.jsonl ...   append to that file (split runs into one file)
+# Any other option goes to OmniActors.Bench as is, e.g. --storage sqlite --bench memory --queued 200000 --runs 3
+# (`dotnet bench/OmniActors.Bench/bin/Release/net10.0/OmniActors.Bench.dll --help` lists them).
+# pg and pg2 need a PostgreSQL user that may create databases: OMNI_BENCH_POSTGRES (Npgsql connection string),
+# default the local test server. Each run gets a fresh database (dropped afterwards) or a fresh SQLite file.
+# Prints one JSON line per figure on stdout, progress on stderr; the lines also go to bench/results/<timestamp>.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=20000; concurrency=64; modes="sqlite pg pg2"; pace=200
+save_latest=false
+out=""
+args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --n) n=$2; shift 2 ;;
-    --concurrency) concurrency=$2; shift 2 ;;
-    --modes) modes=$2; shift 2 ;;
-    --pace) pace=$2; shift 2 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
+    --save-latest) save_latest=true; shift ;;
+    --out) out=$2; shift 2 ;;   # the bench appends, so split runs can share one file
+    *) args+=("$1"); shift ;;
   esac
 done
-server="${OMNI_BENCH_POSTGRES:-Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni}"
-mkdir -p bench/results
-out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
-dotnet build -c Release -v q bench/OmniActors.Bench >/dev/null
-dotnet build -c Release -v q src/Silo >/dev/null
-bench=bench/OmniActors.Bench/bin/Release/net10.0/OmniActors.Bench.dll
-silo=src/Silo/bin/Release/net10.0/OmniActors.Silo.dll
-
-fresh_db() { # prints a connection string to a new database
-  local name="omni_bench_$(date +%s%N)"
-  PGPASSWORD=$(sed -n 's/.*Password=\([^;]*\).*/\1/p' <<<"$server") psql -q -h 127.0.0.1 \
-    -U "$(sed -n 's/.*Username=\([^;]*\).*/\1/p' <<<"$server")" -d postgres -c "CREATE DATABASE $name" >/dev/null
-  echo "${server/Database=omni/Database=$name};Maximum Pool Size=20"
-}
-
-pids=()
-cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-
-for mode in $modes; do
-  case "$mode" in
-    sqlite)
-      dotnet "$bench" --mode sqlite --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
-      dotnet "$bench" --mode sqlite --n 2000 --pace "$pace" --concurrency "$concurrency" | grep '^{' | tee -a "$out" ;;
-    pg)
-      dotnet "$bench" --mode pg --label pg-1silo --pg "$(fresh_db)" --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
-      dotnet "$bench" --mode pg --label pg-1silo --pg "$(fresh_db)" --n 2000 --pace "$pace" --concurrency "$concurrency" | grep '^{' | tee -a "$out" ;;
-    pg2)
-      cs=$(fresh_db)
-      for i in 1 2; do
-        OmniActors__Storage__Provider=PostgreSql OmniActors__Storage__ConnectionString="$cs" \
-        OmniActors__Api__RequireApiKey=false OmniActors__Queues__DefaultConcurrency="$concurrency" \
-        OmniActors__Cluster__AdvertisedIPAddress=127.0.0.1 \
-        OmniActors__Cluster__SiloPort=$((22110 + i)) OmniActors__Cluster__GatewayPort=$((41000 + i)) \
-        ASPNETCORE_URLS="http://127.0.0.1:$((5190 + i))" Logging__LogLevel__Default=Warning \
-          dotnet "$silo" >"bench/results/silo$i.log" 2>&1 &
-        pids+=($!)
-      done
-      for i in 1 2; do
-        for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$((5190 + i))/health/ready" >/dev/null && break; sleep 0.5; done
-      done
-      dotnet "$bench" --mode external --label pg-2silos --pg "$cs" --n "$n" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
-      dotnet "$bench" --mode external --label pg-2silos --pg "$cs" --n 2000 --pace "$pace" --concurrency "$concurrency" | grep '^{' | tee -a "$out"
-      cleanup; pids=()
-      ;;
-    *) echo "unknown mode $mode" >&2; exit 2 ;;
-  esac
-done
-echo "written: $out"
+dotnet build -c Release -v q -nologo src/Silo >&2
+dotnet build -c Release -v q -nologo bench/OmniActors.Bench >&2
+[ -n "$out" ] || out="bench/results/$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+{
+  echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "dotnet $(dotnet --version); $(psql --version 2>/dev/null || echo 'psql not found')"
+} >&2
+status=0
+dotnet bench/OmniActors.Bench/bin/Release/net10.0/OmniActors.Bench.dll --out "$out" ${args[@]+"${args[@]}"} || status=$?
+if [ "$save_latest" = true ] && [ -s "$out" ]; then
+  cp "$out" bench/results/latest.jsonl
+  echo "copied to bench/results/latest.jsonl" >&2
+fi
+exit $status

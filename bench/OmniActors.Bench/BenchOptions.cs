@@ -1,0 +1,146 @@
+using System.Globalization;
+
+namespace OmniActors.Bench;
+
+/// <summary>The command line: <c>--name value</c> pairs and bare <c>--flags</c>.</summary>
+internal sealed class BenchOptions
+{
+    public static readonly string[] AllStorages = ["sqlite", "pg", "pg2"];
+    public static readonly string[] AllBenches = ["throughput", "concurrent", "latency", "http", "memory"];
+
+    /// <summary>Storage modes to run: sqlite (one silo process on a SQLite file), pg (one silo on PostgreSQL), pg2 (two silo processes on one database).</summary>
+    public required IReadOnlyList<string> Storages { get; init; }
+    /// <summary>Benches to run, in order.</summary>
+    public required IReadOnlyList<string> Benches { get; init; }
+    /// <summary>Repetitions of every figure; the median and the spread are printed.</summary>
+    public int Runs { get; init; }
+    /// <summary>Small sizes for a smoke run.</summary>
+    public bool Quick { get; init; }
+    /// <summary>Tasks per throughput run; null means 100,000 on SQLite and 50,000 on PostgreSQL (2,000 with --quick).</summary>
+    public int? N { get; init; }
+    /// <summary>Concurrent single-task callers in the concurrent bench.</summary>
+    public int Callers { get; init; }
+    /// <summary>Tasks per batch call.</summary>
+    public int BatchSize { get; init; }
+    /// <summary>Batch calls in flight at once.</summary>
+    public int BatchParallel { get; init; }
+    /// <summary>The bench queues' cluster-wide concurrency (OmniActors:Queues:DefaultConcurrency of the silos).</summary>
+    public int QueueConcurrency { get; init; }
+    /// <summary>Paced enqueue rates of the latency benches, tasks per second.</summary>
+    public required IReadOnlyList<int> Rates { get; init; }
+    /// <summary>How long each paced rate runs.</summary>
+    public double LatencySeconds { get; init; }
+    /// <summary>Tasks held queued (paused queue) in the memory bench.</summary>
+    public int Queued { get; init; }
+    /// <summary>Tasks run before the idle RSS is read.</summary>
+    public int WarmUp { get; init; }
+    /// <summary>Wait before each RSS reading, so the silo settles (timers, GC).</summary>
+    public TimeSpan Settle { get; init; }
+    /// <summary>PostgreSQL server (a user that may create databases); each run gets a fresh database on it.</summary>
+    public required string Postgres { get; init; }
+    /// <summary>The silo to start: path to OmniActors.Silo.dll (Release).</summary>
+    public required string SiloDll { get; init; }
+    /// <summary>The results file (JSON lines, appended).</summary>
+    public required string OutFile { get; init; }
+    /// <summary>Where SQLite files and silo logs go (on disk, not tmpfs, so fsync costs what it costs).</summary>
+    public required string WorkDir { get; init; }
+    /// <summary>Extra environment of the silo processes (<c>--silo-env "DOTNET_gcServer=0;OmniActors:Runner:MaxConcurrency=512"</c>), to try a setting.</summary>
+    public required IReadOnlyDictionary<string, string> SiloEnv { get; init; }
+    /// <summary>The longest any wait for tasks to finish may take.</summary>
+    public TimeSpan Timeout { get; init; }
+
+    public int TasksFor(string storage) => N ?? (Quick ? 2_000 : storage == "sqlite" ? 100_000 : 50_000);
+
+    public static BenchOptions Parse(string[] args, string repoRoot)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"Unexpected argument '{args[i]}'.");
+            }
+            var name = args[i][2..];
+            if (name is "quick" or "help")
+            {
+                flags.Add(name);
+            }
+            else if (i + 1 < args.Length)
+            {
+                values[name] = args[++i];
+            }
+            else
+            {
+                throw new ArgumentException($"--{name} needs a value.");
+            }
+        }
+        if (flags.Contains("help"))
+        {
+            throw new ArgumentException(Usage);
+        }
+        var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
+            "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env"], StringComparer.Ordinal);
+        if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        {
+            throw new ArgumentException($"Unknown option --{unknown}.\n{Usage}");
+        }
+        var quick = flags.Contains("quick");
+        string Str(string name, string fallback) => values.GetValueOrDefault(name, fallback);
+        int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : fallback;
+        double Dbl(string name, double fallback) => values.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
+        static List<string> List(string text, string[] allowed, string what)
+        {
+            var items = text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            if (items.FirstOrDefault(s => !allowed.Contains(s)) is { } bad)
+            {
+                throw new ArgumentException($"Unknown {what} '{bad}' (known: {string.Join(", ", allowed)}).");
+            }
+            return items;
+        }
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var options = new BenchOptions
+        {
+            Storages = List(values.GetValueOrDefault("storage") ?? Str("modes", "sqlite,pg,pg2"), AllStorages, "storage"),
+            Benches = List(Str("bench", string.Join(',', AllBenches)), AllBenches, "bench"),
+            Runs = Int("runs", quick ? 1 : 3),
+            Quick = quick,
+            N = values.ContainsKey("n") ? Int("n", 0) : null,
+            Callers = Int("callers", 64),
+            BatchSize = Int("batch-size", 1_000),
+            BatchParallel = Int("batch-parallel", 4),
+            QueueConcurrency = Int("queue-concurrency", 64),
+            Rates = Str("rates", "200,2000").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList(),
+            LatencySeconds = Dbl("latency-seconds", quick ? 2 : 10),
+            Queued = Int("queued", quick ? 10_000 : 1_000_000),
+            WarmUp = Int("warm-up", quick ? 200 : 1_000),
+            Settle = TimeSpan.FromSeconds(Dbl("settle-seconds", quick ? 2 : 5)),
+            Postgres = Str("pg", Environment.GetEnvironmentVariable("OMNI_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni"),
+            SiloDll = Path.GetFullPath(Str("silo", Path.Combine(repoRoot, "src/Silo/bin/Release/net10.0/OmniActors.Silo.dll"))),
+            OutFile = Path.GetFullPath(Str("out", Path.Combine(repoRoot, "bench/results", stamp + ".jsonl"))),
+            WorkDir = Path.GetFullPath(Str("work-dir", Path.Combine(Path.GetTempPath(), "omni-bench"))),
+            Timeout = TimeSpan.FromMinutes(Dbl("timeout-minutes", 30)),
+            SiloEnv = Str("silo-env", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(kv => kv.Split('=', 2))
+                .ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw new ArgumentException($"--silo-env wants KEY=VALUE pairs, got '{kv[0]}'."), StringComparer.Ordinal),
+        };
+        if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
+            || options.N is < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0)
+        {
+            throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates and --latency-seconds must be positive.");
+        }
+        if (!File.Exists(options.SiloDll))
+        {
+            throw new ArgumentException($"No silo at {options.SiloDll}: build it with `dotnet build -c Release src/Silo` or pass --silo.");
+        }
+        return options;
+    }
+
+    public const string Usage = """
+        OmniActors.Bench [--quick] [--storage sqlite,pg,pg2] [--bench throughput,concurrent,latency,http,memory] [--runs 3]
+          [--n N] [--callers 64] [--batch-size 1000] [--batch-parallel 4] [--queue-concurrency 64]
+          [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--settle-seconds 5]
+          [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
+          [--silo-env "KEY=VALUE;KEY2=VALUE2"]
+        """;
+}

@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using OmniActors.Tasks;
+
+namespace OmniActors.Bench;
+
+/// <summary>The measurements. Each runs against a fresh <see cref="BenchCluster"/> and returns its figures.</summary>
+internal static class Benches
+{
+    private const double MiB = 1024 * 1024;
+
+    public static Task<List<Figure>> RunAsync(string bench, BenchCluster cluster, BenchOptions options, string storage, Action<string> progress) => bench switch
+    {
+        "throughput" => BatchThroughputAsync(cluster, options, storage),
+        "concurrent" => ConcurrentThroughputAsync(cluster, options, storage),
+        "latency" => PacedLatencyAsync(cluster, options, overHttp: false, progress),
+        "http" => PacedLatencyAsync(cluster, options, overHttp: true, progress),
+        "memory" => MemoryAsync(cluster, options, progress),
+        _ => throw new ArgumentOutOfRangeException(nameof(bench), bench, "unknown bench"),
+    };
+
+    private static string NewQueue(string kind) => $"bench-{kind}-{Guid.NewGuid().ToString("N")[..8]}";
+
+    private static TaskSpec Noop(string queue) => new() { Action = "noop", Queue = queue };
+
+    /// <summary>N tasks enqueued in batches through the Orleans client into a running queue, then processed.</summary>
+    private static async Task<List<Figure>> BatchThroughputAsync(BenchCluster cluster, BenchOptions options, string storage)
+    {
+        var n = options.TasksFor(storage);
+        var queue = NewQueue("batch");
+        var cpu = cluster.SiloCpu();
+        var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
+        return await ProcessedFiguresAsync(cluster, options, "throughput", queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu,
+            extra: new Dictionary<string, object> { ["batch_size"] = options.BatchSize });
+    }
+
+    private static async Task<(int Refused, double Seconds)> EnqueueBatchesAsync(BenchCluster cluster, BenchOptions options, string queue, int n)
+    {
+        var refused = 0;
+        var sw = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, n).Chunk(options.BatchSize), new ParallelOptions { MaxDegreeOfParallelism = options.BatchParallel },
+            async (chunk, ct) =>
+            {
+                var results = await cluster.Client.EnqueueBatchAsync(chunk.Select(_ => Noop(queue)).ToList(), ct);
+                Interlocked.Add(ref refused, results.Count(r => r.Result is null));
+            });
+        return (refused, sw.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>N tasks enqueued one at a time by <see cref="BenchOptions.Callers"/> concurrent callers, then processed.</summary>
+    private static async Task<List<Figure>> ConcurrentThroughputAsync(BenchCluster cluster, BenchOptions options, string storage)
+    {
+        var n = options.TasksFor(storage);
+        var queue = NewQueue("single");
+        var calls = new double[n];
+        var next = -1;
+        var cpu = cluster.SiloCpu();
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < n)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await cluster.Client.EnqueueAsync(Noop(queue));
+                calls[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+        }));
+        var enqueueSeconds = sw.Elapsed.TotalSeconds;
+        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, n, n, enqueueSeconds, options.Callers, cpu);
+        figures.AddRange(Stats.Percentiles("throughput_single", "enqueue_call", [.. calls], "ms", n, options.Callers).Where(f => f.Metric is "enqueue_call_p50" or "enqueue_call_p99"));
+        return figures;
+    }
+
+    /// <summary>Waits for the queue to drain and turns the rows' timestamps into rates: processed is tasks over first
+    /// created_at to last finished_at (enqueue and processing overlap, as they do in use).</summary>
+    private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, int n, int accepted,
+        double enqueueSeconds, int concurrency, TimeSpan cpuBefore, Dictionary<string, object>? extra = null)
+    {
+        await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
+        var cpu = cluster.SiloCpu() - cpuBefore;
+        var times = await cluster.TimesAsync(queue);
+        var span = (times.Max(t => t.Finished) - times.Min(t => t.Created)) / 1000.0;
+        return
+        [
+            new(bench, "enqueue_rate", n / enqueueSeconds, "tasks/s", n, concurrency, extra),
+            new(bench, "processed_rate", times.Count / Math.Max(span, 0.001), "tasks/s", n, concurrency, extra),
+            new(bench, "refused", n - accepted, "tasks", n, concurrency, extra),
+            new(bench, "silo_cpu_per_task", cpu.TotalMilliseconds * 1000 / Math.Max(accepted, 1), "us", n, concurrency, extra),
+        ];
+    }
+
+    /// <summary>Tasks enqueued one at a time at each paced rate into idle workers, open loop (a call starts at its due
+    /// time whether or not earlier calls returned, so a slow call cannot hide the ones queued behind it).
+    /// Enqueue-call latency is timed by the caller; enqueue-to-start comes from the rows (started_at − created_at,
+    /// millisecond resolution, both stamped by the silo).</summary>
+    private static async Task<List<Figure>> PacedLatencyAsync(BenchCluster cluster, BenchOptions options, bool overHttp, Action<string> progress)
+    {
+        var figures = new List<Figure>();
+        // Warm-up (not measured): JIT, connection pools, the queue grains' first activations.
+        await PacedAsync(cluster, options, NewQueue("warm"), options.Rates[0], Math.Min(options.WarmUp, options.Rates[0]), overHttp);
+        foreach (var rate in options.Rates)
+        {
+            var count = Math.Max(1, (int)(rate * options.LatencySeconds));
+            var queue = NewQueue("paced");
+            var run = await PacedAsync(cluster, options, queue, rate, count, overHttp);
+            var times = await cluster.TimesAsync(queue);
+            var bench = $"{(overHttp ? "http_latency" : "latency")}@{rate}/s";
+            var extra = new Dictionary<string, object> { ["rate"] = rate };
+            progress($"{bench}: sent {count} at {count / run.SendSeconds:F0}/s, {run.Failed} failed");
+            figures.AddRange(Stats.Percentiles(bench, "enqueue_call", run.Calls, "ms", count, 1, extra));
+            figures.AddRange(Stats.Percentiles(bench, "enqueue_to_start", times.Select(t => (double)(t.Started - t.Created)).ToList(), "ms", count, 1, extra));
+            // The caller's view: from the moment it sent the call to the handler's start, queueing before the silo
+            // stamped created_at included (same machine, same clock).
+            var sendToStart = times.Where(t => run.SentAt.ContainsKey(t.Id)).Select(t => (double)(t.Started - run.SentAt[t.Id])).ToList();
+            figures.AddRange(Stats.Percentiles(bench, "send_to_start", sendToStart, "ms", count, 1, extra));
+            figures.Add(new Figure(bench, "achieved_rate", count / run.SendSeconds, "tasks/s", count, 1, extra));
+            figures.Add(new Figure(bench, "failed", run.Failed, "tasks", count, 1, extra));
+        }
+        return figures;
+    }
+
+    private static async Task<(List<double> Calls, int Failed, double SendSeconds, Dictionary<string, long> SentAt)> PacedAsync(BenchCluster cluster, BenchOptions options, string queue, int rate,
+        int count, bool overHttp)
+    {
+        var calls = new double[count];
+        var sentAt = new (string? Id, long At)[count];
+        var failed = 0;
+        var pending = new Task[count];
+        var body = Encoding.UTF8.GetBytes($$"""{"action":"noop","queue":"{{queue}}"}""");
+        async Task One(int i)
+        {
+            var start = Stopwatch.GetTimestamp();
+            var at = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            try
+            {
+                if (overHttp)
+                {
+                    using var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new("application/json");
+                    using var response = await cluster.Http.PostAsync(new Uri(cluster.NextBaseAddress(), "api/tasks"), content);
+                    if (response.StatusCode != HttpStatusCode.Created)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                    else
+                    {
+                        using var task = JsonDocument.Parse(await response.Content.ReadAsStreamAsync());
+                        sentAt[i] = (task.RootElement.GetProperty("id").GetString(), at);
+                    }
+                }
+                else
+                {
+                    sentAt[i] = ((await cluster.Client.EnqueueAsync(Noop(queue))).Task.Id, at);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or OrleansException)
+            {
+                Interlocked.Increment(ref failed);
+            }
+            calls[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        var sw = Stopwatch.StartNew();
+        for (var i = 0; i < count; i++)
+        {
+            // Timers tick about every millisecond: above 1,000/s calls leave in small bursts, on schedule on average.
+            var wait = TimeSpan.FromSeconds((double)i / rate) - sw.Elapsed;
+            if (wait > TimeSpan.FromMilliseconds(1))
+            {
+                await Task.Delay(wait);
+            }
+            pending[i] = One(i);
+        }
+        var sendSeconds = Math.Max(sw.Elapsed.TotalSeconds, 1.0 / rate);
+        await Task.WhenAll(pending);
+        await cluster.WaitSucceededAsync(queue, count - failed, options.Timeout);
+        return ([.. calls], failed, sendSeconds, sentAt.Where(s => s.Id is not null).ToDictionary(s => s.Id!, s => s.At));
+    }
+
+    /// <summary>Silo RSS idle (after start and a warm-up), holding <see cref="BenchOptions.Queued"/> queued tasks (queue paused
+    /// over HTTP, so they stay queued), and after they drained; storage bytes per task from the table's size.</summary>
+    private static async Task<List<Figure>> MemoryAsync(BenchCluster cluster, BenchOptions options, Action<string> progress)
+    {
+        var m = options.Queued;
+        var concurrency = options.BatchParallel;
+        var warm = NewQueue("warm");
+        await EnqueueBatchesAsync(cluster, options, warm, options.WarmUp);
+        await cluster.WaitSucceededAsync(warm, options.WarmUp, options.Timeout);
+        await Task.Delay(options.Settle);
+        var idle = cluster.MaxRssBytes();
+        var activationsIdle = await cluster.ActivationCountAsync();
+        var bytesBefore = await cluster.StorageBytesAsync();
+
+        var queue = NewQueue("held");
+        await cluster.PauseQueueAsync(queue);
+        var cpuBefore = cluster.SiloCpu();
+        var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, m);
+        var accepted = m - refused;
+        var cpuEnqueue = cluster.SiloCpu() - cpuBefore;
+        var stats = await cluster.Client.GetQueueStatsAsync(queue);
+        progress($"memory: {accepted} accepted in {enqueueSeconds:F1} s; queue holds {stats.Ready} ready, paused={stats.Paused}");
+        if (!stats.Paused || await cluster.CountAsync(queue, "queued") != accepted)
+        {
+            throw new InvalidOperationException($"The held queue did not hold its {accepted} tasks (paused={stats.Paused}, ready={stats.Ready}).");
+        }
+        await Task.Delay(options.Settle);
+        var queued = cluster.MaxRssBytes();
+        var activationsQueued = await cluster.ActivationCountAsync();
+        var bytesQueued = await cluster.StorageBytesAsync();
+
+        var cpuResume = cluster.SiloCpu();
+        var resumedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await cluster.ResumeQueueAsync(queue);
+        await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
+        var drainSeconds = (await cluster.LastFinishedAsync(queue) - resumedAt) / 1000.0;
+        var cpuDrain = cluster.SiloCpu() - cpuResume;
+        progress($"memory: drained in {drainSeconds:F1} s");
+        await Task.Delay(options.Settle);
+        var drained = cluster.MaxRssBytes();
+        var activationsDrained = await cluster.ActivationCountAsync();
+        var peak = cluster.MaxPeakRssBytes();
+        var bytesFinished = await cluster.StorageBytesAsync();
+        var silos = new Dictionary<string, object> { ["silos"] = cluster.Silos.Count };
+        var figures = new List<Figure>
+        {
+            new("memory", "rss_idle", idle / MiB, "MiB", options.WarmUp, concurrency, silos),
+            new("memory", "rss_queued", queued / MiB, "MiB", m, concurrency, silos),
+            new("memory", "rss_drained", drained / MiB, "MiB", m, concurrency, silos),
+            new("memory", "rss_peak", peak / MiB, "MiB", m, concurrency, silos),
+            new("memory", "enqueue_rate_paused", m / enqueueSeconds, "tasks/s", m, concurrency),
+            new("memory", "drain_rate", accepted / Math.Max(drainSeconds, 0.001), "tasks/s", m, concurrency),
+            new("memory", "silo_cpu_per_task_enqueue", cpuEnqueue.TotalMilliseconds * 1000 / accepted, "us", m, concurrency),
+            new("memory", "silo_cpu_per_task_drain", cpuDrain.TotalMilliseconds * 1000 / accepted, "us", m, concurrency),
+            new("memory", "storage_bytes_per_task_queued", (bytesQueued - bytesBefore) / (double)accepted, "bytes", m, concurrency),
+            new("memory", "storage_bytes_per_task_finished", (bytesFinished - bytesBefore) / (double)accepted, "bytes", m, concurrency),
+        };
+        // Grain activations (cluster-wide) say what the memory holds: an activation per queued task shows here.
+        foreach (var (metric, count) in new[] { ("activations_idle", activationsIdle), ("activations_queued", activationsQueued), ("activations_drained", activationsDrained) })
+        {
+            if (count is { } c)
+            {
+                figures.Add(new("memory", metric, c, "activations", m, concurrency, silos));
+            }
+        }
+        return figures;
+    }
+}
