@@ -30,6 +30,7 @@ public static class OmniActorsSiloExtensions
         services.AddOptions<RunnerOptions>().Bind(configuration.GetSection(RunnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Breakers.BreakerOptions>().Bind(configuration.GetSection(Breakers.BreakerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Breakers.BreakerSettingsProvider>();
+        services.AddSingleton<RetentionSweeper>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

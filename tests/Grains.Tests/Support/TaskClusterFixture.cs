@@ -50,6 +50,8 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         ["OmniActors:Tasks:DefaultRetryMaxDelay"] = "00:00:00.200",
         ["OmniActors:Tasks:ResultSweepInterval"] = "00:00:01",
         ["OmniActors:Tasks:DependencySweepInterval"] = "00:00:01",
+        ["OmniActors:Tasks:RetentionBatchSize"] = "2",
+        ["OmniActors:Tasks:RetentionBatchPause"] = "00:00:00.010",
         ["OmniActors:Breakers:Actions:test-breaker:FailureThreshold"] = "2",
         ["OmniActors:Breakers:Actions:test-breaker:CoolDown"] = "00:00:01",
         ["OmniActors:Breakers:Actions:test-breaker:HalfOpenRetry"] = "00:00:00.100",
