@@ -36,7 +36,13 @@ public sealed class BreakerActionOptions
 /// <summary>Resolves an action's breaker settings: configuration per action, else <c>AddAction</c>'s, else the defaults.</summary>
 internal sealed class BreakerSettingsProvider(IOptions<BreakerOptions> options, ActionRegistry actions)
 {
-    public BreakerSettings For(string action)
+    // Asked on every start and end of a task: resolved once per action (options are fixed after start).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, BreakerSettings> _resolved = new(StringComparer.Ordinal);
+
+    public BreakerSettings For(string action) =>
+        actions.Contains(action) ? _resolved.GetOrAdd(action, Resolve) : Resolve(action); // only registered names are kept
+
+    private BreakerSettings Resolve(string action)
     {
         var o = options.Value;
         var settings = actions.Find(action)?.Breaker ?? new BreakerSettings
