@@ -63,6 +63,12 @@ internal sealed partial class TaskGrain(
         ArgumentNullException.ThrowIfNull(spec);
         var now = time.GetUtcNow();
         var fingerprint = TaskSpecValidator.Fingerprint(spec);
+        if (spec.DependsOn is { Count: > 0 })
+        {
+            // Its dependencies are checked before the insert, so read first: a replay or a reused id must be answered
+            // as such, not refused for a dependency (rare enough to afford the read).
+            await LoadAsync();
+        }
         if (!_loaded)
         {
             try
@@ -308,20 +314,24 @@ internal sealed partial class TaskGrain(
         if (!transition.Accepted)
         {
             var notDue = state.Status is TaskStatus.Scheduled or TaskStatus.Retrying ? state.DueAt : null;
-            return new StartResult { Kind = StartKind.NotRunnable, DueAt = notDue };
+            return new StartResult { Kind = StartKind.NotRunnable, DueAt = notDue, Priority = state.Priority };
         }
         if (breakers.For(state.Action).Enabled
             && await GrainFactory.GetGrain<Breakers.ICircuitBreakerGrain>(state.Action).Acquire(Id) is { Allowed: false } held)
         {
             // Held by the action's open breaker: not started, no attempt counted; the partition keeps it until then.
-            return new StartResult { Kind = StartKind.NotRunnable, DueAt = held.RetryAt };
+            return new StartResult { Kind = StartKind.NotRunnable, DueAt = held.RetryAt, Priority = state.Priority };
         }
         var dependencies = state.DependsOn.Count > 0 ? await DependencyResultsAsync(state, now) : null;
         var running = await PersistAsync(transition, now);
         if (!runner.TryStart(new RunRequest(Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout, dependencies)))
         {
-            // The silo began stopping between the check and now: give the attempt back.
+            // The silo began stopping between the check and now: give the attempt back (and a breaker probe permit with it).
             await PersistAsync(TaskLifecycle.Apply(running, new TaskCommand.Interrupt(running.Attempt), now), now);
+            if (breakers.For(running.Action).Enabled)
+            {
+                await GrainFactory.GetGrain<Breakers.ICircuitBreakerGrain>(running.Action).Report(Id, Breakers.BreakerOutcome.Abandoned);
+            }
             return new StartResult { Kind = StartKind.Refused };
         }
         return new StartResult { Kind = StartKind.Started, Attempt = running.Attempt };

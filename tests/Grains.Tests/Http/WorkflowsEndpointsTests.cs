@@ -172,6 +172,24 @@ public sealed class WorkflowsEndpointsTests(SiloApiFactory factory) : IDisposabl
         await _client.UntilStatusAsync(second.Id(), "succeeded");
     }
 
+    [Fact]
+    public async Task A_duplicate_dependent_submission_returns_the_first_task()
+    {
+        var queue = Api.UniqueQueue("http-dupdep");
+        var first = await _client.EnqueueAsync(new { action = "echo", queue, delaySeconds = 3600 });
+        var key = Guid.NewGuid().ToString("N");
+        var body = new { action = "echo", queue, dependsOn = new[] { first.Id() }, idempotencyKey = key };
+
+        var a = await _client.PostJsonAsync("/api/tasks", body).ExpectAsync(HttpStatusCode.Created);
+        var b = await _client.PostJsonAsync("/api/tasks", body).ExpectAsync(HttpStatusCode.OK);
+        await _client.PostJsonAsync("/api/tasks", body with { dependsOn = new[] { first.Id(), a.Id() } })
+            .ExpectProblemAsync(HttpStatusCode.Conflict, "idempotency_conflict");
+
+        Assert.Equal(a.Id(), b.Id());
+        Assert.Equal("waiting_on_dependencies", b.Status());
+        Assert.Equal(2, (await _client.IdsInQueueAsync(queue)).Count);
+    }
+
     private static StringContent JsonContent(object body) =>
         new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
 }
