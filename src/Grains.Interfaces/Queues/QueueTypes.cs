@@ -88,8 +88,10 @@ public sealed record StartResult
     [Id(0)] public StartKind Kind { get; init; }
     /// <summary>The attempt started.</summary>
     [Id(1)] public int Attempt { get; init; }
-    /// <summary>For a task not yet due: when it is.</summary>
+    /// <summary>For a task not yet due (or held by its action's breaker): when to try it again.</summary>
     [Id(2)] public DateTimeOffset? DueAt { get; init; }
+    /// <summary>For a task handed back with <see cref="DueAt"/>: its priority, so it keeps its place.</summary>
+    [Id(3)] public int Priority { get; init; }
 }
 
 /// <summary>A running task's lease as its task grain sees it.</summary>

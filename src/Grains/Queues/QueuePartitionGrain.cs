@@ -254,7 +254,7 @@ internal sealed partial class QueuePartitionGrain(
                 _running.Remove(taskId);
                 if (result.DueAt is { } due)
                 {
-                    _queue.Add(new QueueEntry { TaskId = taskId, DueAt = due }, time.GetUtcNow());
+                    _queue.Add(new QueueEntry { TaskId = taskId, DueAt = due, Priority = result.Priority }, time.GetUtcNow());
                 }
                 break;
             case StartKind.Refused when mine:

@@ -49,6 +49,12 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         ["OmniActors:Tasks:DefaultRetryInitialDelay"] = "00:00:00.050",
         ["OmniActors:Tasks:DefaultRetryMaxDelay"] = "00:00:00.200",
         ["OmniActors:Tasks:ResultSweepInterval"] = "00:00:01",
+        ["OmniActors:Tasks:DependencySweepInterval"] = "00:00:01",
+        ["OmniActors:Tasks:RetentionBatchSize"] = "2",
+        ["OmniActors:Tasks:RetentionBatchPause"] = "00:00:00.010",
+        ["OmniActors:Breakers:Actions:test-breaker:FailureThreshold"] = "2",
+        ["OmniActors:Breakers:Actions:test-breaker:CoolDown"] = "00:00:01",
+        ["OmniActors:Breakers:Actions:test-breaker:HalfOpenRetry"] = "00:00:00.100",
         ["OmniActors:Queues:DefaultConcurrency"] = "16",
         ["OmniActors:Queues:DefaultPartitions"] = "4",
         ["OmniActors:Queues:Items:serial:Concurrency"] = "1",
@@ -72,6 +78,8 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         services.AddAction<FailAction>("test-fail");
         services.AddAction<FlakyAction>("test-flaky");
         services.AddAction<StubbornAction>("test-ignore-cancel", timeout: TimeSpan.FromSeconds(1));
+        services.AddAction<DependenciesAction>("test-dependencies");
+        services.AddAction<BreakerAction>("test-breaker");
     }
 
     /// <summary>Creates the database and returns the storage settings that point at it.</summary>

@@ -116,3 +116,39 @@ public sealed class StubbornAction(Probe probe) : IActionHandler
         return null;
     }
 }
+
+/// <summary><c>test-dependencies</c>: returns what it saw of its dependencies and its payload.</summary>
+public sealed class DependenciesAction(Probe probe) : IActionHandler
+{
+    public Task<JsonNode?> ExecuteAsync(ActionContext context)
+    {
+        using var _ = probe.Enter(context);
+        var seen = new JsonArray();
+        foreach (var d in context.Dependencies)
+        {
+            seen.Add(new JsonObject
+            {
+                ["taskId"] = d.TaskId,
+                ["key"] = d.WorkflowKey,
+                ["status"] = d.Status.ToString(),
+                ["result"] = d.Result is null ? null : JsonNode.Parse(d.Result),
+            });
+        }
+        return Task.FromResult<JsonNode?>(new JsonObject { ["dependencies"] = seen, ["payload"] = context.PayloadNode });
+    }
+}
+
+/// <summary><c>test-breaker</c> (breaker threshold 2, cool-down 1 s in the test settings): fails until the probe's
+/// <see cref="HealthyGate"/> gate exists, then succeeds.</summary>
+public sealed class BreakerAction(Probe probe) : IActionHandler
+{
+    public const string HealthyGate = "test-breaker:healthy";
+
+    public Task<JsonNode?> ExecuteAsync(ActionContext context)
+    {
+        using var _ = probe.Enter(context);
+        return probe.Gates.ContainsKey(HealthyGate)
+            ? Task.FromResult<JsonNode?>(new JsonObject { ["ok"] = true })
+            : throw new InvalidOperationException("downstream is down");
+    }
+}
