@@ -7,7 +7,10 @@ using Orleans.Concurrency;
 namespace OmniActors.Tasks;
 
 /// <summary>Stateless front door: refuses bad specs before any task activation, assigns ids and fans batches out.</summary>
+/// <remarks>Reentrant: it holds no state, and without it each worker activation waited for one task's durable write
+/// before taking the next call, so single enqueues queued behind each other (bench: ~2x silo CPU per enqueue).</remarks>
 [StatelessWorker]
+[Reentrant]
 internal sealed class TaskIntakeGrain(ActionRegistry actions, IOptions<TaskOptions> options, TimeProvider time) : Grain, ITaskIntakeGrain
 {
     private readonly TaskOptions _options = options.Value;

@@ -9,6 +9,7 @@ namespace OmniActors.Tasks;
 
 /// <summary>Stateless reads of the task table and bulk dead-letter operations (each task changed through its own grain).</summary>
 [StatelessWorker]
+[Reentrant] // stateless: a slow store read must not hold the next query
 internal sealed class TaskQueryGrain(ITaskStore store, IOptions<QueueOptions> queues) : Grain, ITaskQueryGrain
 {
     private const int Page = 500;
