@@ -13,7 +13,7 @@ namespace OmniActors.Lifecycle;
 /// Reads <c>omni_event_log</c>, and appends the events that have no task row to ride with (schedule, approval and
 /// webhook events) in their own transaction. Task events are appended by the task store, in the task row's transaction.
 /// </summary>
-internal sealed class EventLogStore
+public sealed class EventLogStore
 {
     private readonly Func<CancellationToken, Task<DbConnection>> _open;
 

@@ -21,13 +21,14 @@ namespace OmniActors.Lifecycle;
 /// can reconnect with <c>Last-Event-ID</c> and replay from the log. The tail never waits for a listener.
 /// </para>
 /// </summary>
-internal sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
+public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>, IAsyncDisposable
 {
-    private const int PageSize = 1000;
     private static readonly TimeSpan GapRetry = TimeSpan.FromMilliseconds(50);
 
     private readonly EventLogStore _store;
     private readonly EventLogOptions _options;
+    // A read hands a listener at most a quarter of its buffer, so a listener that keeps up is never dropped by one burst.
+    private readonly int _pageSize;
     private readonly TimeProvider _time;
     private readonly ILogger<EventLogTail> _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -45,6 +46,7 @@ internal sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycl
     {
         _store = store;
         _options = options.Value;
+        _pageSize = Math.Clamp(_options.ClientBufferSize / 4, 1, 1000);
         _time = time;
         _logger = logger;
     }
@@ -159,7 +161,7 @@ internal sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycl
                     _positioned = false;
                     return _options.TailPollInterval;
                 }
-                var rows = await _store.ReadAfterAsync(_position, PageSize, token);
+                var rows = await _store.ReadAfterAsync(_position, _pageSize, token);
                 foreach (var row in rows)
                 {
                     if (row.Sequence != _position + 1)
@@ -179,7 +181,7 @@ internal sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycl
                         listener.Offer(row);
                     }
                 }
-                if (rows.Count < PageSize)
+                if (rows.Count < _pageSize)
                 {
                     return _options.TailPollInterval;
                 }
@@ -245,7 +247,7 @@ internal sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycl
     private partial void LogListenerDropped(int buffer);
 
     /// <summary>One live listener: a bounded buffer of matching events above <see cref="StartAfter"/>.</summary>
-    internal sealed class Listener : IDisposable
+    public sealed class Listener : IDisposable
     {
         private readonly EventLogTail _tail;
         private readonly Channel<LifecycleEvent> _channel;
@@ -305,7 +307,7 @@ internal sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycl
 }
 
 /// <summary>A live listener fell too far behind and was dropped.</summary>
-internal sealed class ListenerDroppedException() : Exception("The listener fell behind and was dropped; reconnect with Last-Event-ID.");
+public sealed class ListenerDroppedException() : Exception("The listener fell behind and was dropped; reconnect with Last-Event-ID.");
 
 /// <summary>The silo already serves as many event streams as it allows.</summary>
 public sealed class ListenerLimitException(string message) : Exception(message);
