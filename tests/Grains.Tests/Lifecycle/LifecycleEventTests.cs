@@ -240,7 +240,7 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
             await _client.SendAsync(forged).ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_last_event_id");
         }
 
-        using var anonymous = factory.CreateClient();
+        using var anonymous = factory.CreateAnonymousClient();
         await anonymous.GetAsync("/api/event-log").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
         await anonymous.GetAsync("/api/events/stream").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
 
