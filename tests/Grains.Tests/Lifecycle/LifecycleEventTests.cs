@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -227,6 +228,31 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
         {
             // Reset rather than closed: also the server letting go.
         }
+    }
+
+    [Fact]
+    public async Task Schedule_fires_and_pauses_are_logged_and_streamed_as_schedule_events()
+    {
+        var queue = Api.UniqueQueue("sched");
+        var name = $"lifecycle-{Guid.NewGuid():N}";
+        await using var sse = await SseStream.OpenAsync(_client, $"/api/events/stream?kind=schedule&task={name}");
+        await _client.PutAsJsonAsync(Api.Url($"/api/schedules/{name}"), new { cron = "0 0 0 1 1 *", task = new { action = "noop", queue } })
+            .ExpectAsync(HttpStatusCode.Created);
+
+        var fire = await _client.PostAsync(Api.Url($"/api/schedules/{name}/trigger"), null).ExpectAsync(HttpStatusCode.OK);
+        await _client.PostAsync(Api.Url($"/api/schedules/{name}/pause"), null).ExpectAsync(HttpStatusCode.OK);
+
+        var events = await sse.EventsAsync(2);
+        Assert.Equal(["fired", "paused"], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal("schedule", e.Event));
+        Assert.All(events, e => Assert.Equal(queue, e.Json.GetProperty("queue").GetString()));
+        Assert.Equal($"task {fire.GetProperty("taskId").GetString()}", events[0].Json.GetProperty("detail").GetString());
+
+        var logged = await LogAsync($"/api/event-log?kind=schedule&task={name}");
+        Assert.Equal(events.Select(e => e.Sequence), logged.Select(e => e.GetProperty("sequence").GetInt64()));
+        // The fire's task has its own history, in the same log.
+        var taskId = fire.GetProperty("taskId").GetString()!;
+        await Eventually.Until(() => LogAsync($"/api/event-log?task={taskId}&type=complete"), l => l.Count == 1, Api.Deadline, "the fired task completed");
     }
 
     [Fact]
