@@ -77,7 +77,11 @@ public abstract class LifecycleSiloFactory : WebApplicationFactory<Program>, IAs
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureServices(services => TaskClusterFixture.AddTestActions(services, Probe));
+        builder.ConfigureServices(services =>
+        {
+            TaskClusterFixture.AddTestActions(services, Probe);
+            ScopeCapture.AddTo(services);
+        });
     }
 
     public async Task InitializeAsync()
