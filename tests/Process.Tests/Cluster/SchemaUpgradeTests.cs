@@ -40,7 +40,10 @@ public sealed class SchemaUpgradeTests(PrivatePostgres postgres, ITestOutputHelp
 
         var silo = await _scenario.StartSiloAsync();
         var upgraded = await VersionsAsync();
-        Assert.Equal(["1 0001_orleans.sql", "2 0002_tasks.sql"], upgraded.Select(v => $"{v.Version} {v.Name}"));
+        // Every script on disk, in order (each feature adds its own: 0003 workflows, 0004 events, 0005 event log...).
+        var scripts = Directory.GetFiles(ScriptFolder, "*.sql").Select(Path.GetFileName).Order(StringComparer.Ordinal)
+            .Select(name => $"{int.Parse(name![..4], System.Globalization.CultureInfo.InvariantCulture)} {name}");
+        Assert.Equal(scripts, upgraded.Select(v => $"{v.Version} {v.Name}"));
         Assert.Equal("2025-01-01T00:00:00.0000000+00:00", upgraded[0].AppliedAt);
         Assert.Equal(1, await _database.CountAsync("SELECT count(*) FROM pg_tables WHERE tablename = 'omni_tasks'"));
         await ServesATaskAsync(silo, "schema-first-start");
