@@ -354,8 +354,12 @@ internal sealed partial class ScheduleGrain(
         Action = S.Spec?.Template.Action,
     };
 
-    /// <summary>Publishes what was recorded (and <paramref name="extra"/>); a failure costs the notification and its log row, never the schedule's state.</summary>
-    private async Task PublishAsync(LifecycleEvent? extra = null)
+    /// <summary>
+    /// Publishes what was recorded (and <paramref name="extra"/>) without waiting for the event log's commit: the
+    /// schedule's state is already written and its timer must stay on time. A failure costs the notification and its
+    /// log row, never the schedule's state; it is logged.
+    /// </summary>
+    private Task PublishAsync(LifecycleEvent? extra = null)
     {
         if (extra is not null)
         {
@@ -363,18 +367,14 @@ internal sealed partial class ScheduleGrain(
         }
         if (_unpublished.Count == 0)
         {
-            return;
+            return Task.CompletedTask;
         }
         var events = _unpublished.ToList();
         _unpublished.Clear();
-        try
-        {
-            await lifecycle.PublishAsync(events);
-        }
-        catch (OmniException ex)
-        {
-            LogPublishFailed(ex, Name, events.Count);
-        }
+        var name = Name;
+        _ = lifecycle.PublishAsync(events).ContinueWith(t => LogPublishFailed(t.Exception!, name, events.Count), CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return Task.CompletedTask;
     }
 
     /// <summary>One timer for the next thing to do: the next fire, a buffered fire's poll, or a retry after an error.</summary>

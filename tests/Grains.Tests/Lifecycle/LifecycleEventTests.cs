@@ -5,6 +5,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Lifecycle;
+using Orleans.Runtime;
+using Orleans.Streams;
 using OmniActors.Tests.Http;
 using OmniActors.Tests.Support;
 
@@ -227,6 +229,40 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
         catch (SocketException)
         {
             // Reset rather than closed: also the server letting go.
+        }
+    }
+
+    [Fact]
+    public async Task Task_events_are_published_in_batches_on_their_queues_stream_and_the_all_stream()
+    {
+        var queue = Api.UniqueQueue("stream");
+        var provider = factory.Services.GetRequiredService<IClusterClient>().GetStreamProvider(LifecycleStreams.ProviderName);
+        var perQueue = new List<LifecycleEvent>();
+        var all = new List<LifecycleEvent>();
+        var queueHandle = await provider.GetStream<LifecycleBatch>(StreamId.Create(LifecycleStreams.Namespace, queue))
+            .SubscribeAsync((batch, _) => { lock (perQueue) { perQueue.AddRange(batch.Events); } return Task.CompletedTask; });
+        var allHandle = await provider.GetStream<LifecycleBatch>(StreamId.Create(LifecycleStreams.Namespace, LifecycleStreams.AllKey))
+            .SubscribeAsync((batch, _) => { lock (all) { all.AddRange(batch.Events.Where(e => e.Queue == queue)); } return Task.CompletedTask; });
+        try
+        {
+            var other = Api.UniqueQueue("stream-other");
+            var id = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+            await _client.EnqueueAsync(new { action = "noop", queue = other });
+            await _client.UntilStatusAsync(id, "succeeded");
+
+            await Eventually.True(() => { lock (perQueue) { return perQueue.Count >= 3; } }, Api.Deadline, "the queue's stream carried the task's events");
+            await Eventually.True(() => { lock (all) { return all.Count >= 3; } }, Api.Deadline, "the all-events stream carried them too");
+            lock (perQueue)
+            {
+                Assert.Equal(["enqueued", "executing", "complete"], perQueue.Select(e => e.Type));
+                Assert.All(perQueue, e => Assert.Equal(queue, e.Queue)); // Nothing of the other queue.
+                Assert.All(perQueue, e => Assert.Equal(id, e.Id));
+            }
+        }
+        finally
+        {
+            await queueHandle.UnsubscribeAsync();
+            await allHandle.UnsubscribeAsync();
         }
     }
 
