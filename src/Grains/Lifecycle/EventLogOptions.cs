@@ -32,6 +32,10 @@ public sealed class EventLogOptions
     /// <summary>Events a silo buffers for the stream before dropping the newest (streams notify; the log keeps them).</summary>
     [Range(16, 10_000_000)] public int StreamBufferSize { get; set; } = 65_536;
 
+    /// <summary>Shortest time between two stream flushes of a silo: events gathered meanwhile go out as one item per stream,
+    /// so a busy silo sends a few stream messages a second rather than one per transition.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan StreamFlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Most events in one stream item.</summary>
     [Range(1, 100_000)] public int StreamBatchSize { get; set; } = 512;
 }

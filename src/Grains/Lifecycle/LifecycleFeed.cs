@@ -85,8 +85,17 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
         var reader = _buffer.Reader;
         try
         {
+            var lastFlush = DateTimeOffset.MinValue;
             while (await reader.WaitToReadAsync(_stopping.Token))
             {
+                // Linger until the flush interval passed (or a batch is full): fewer, larger stream items under load,
+                // at once when idle. Live readers do not wait on this: the tail was rung when the events were posted.
+                var due = lastFlush + _options.StreamFlushInterval - DateTimeOffset.UtcNow;
+                if (due > TimeSpan.Zero && reader.Count < _options.StreamBatchSize)
+                {
+                    await Task.Delay(due, _stopping.Token);
+                }
+                lastFlush = DateTimeOffset.UtcNow;
                 batch.Clear();
                 while (batch.Count < _options.StreamBatchSize && reader.TryRead(out var e))
                 {
