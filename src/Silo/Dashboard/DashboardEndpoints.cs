@@ -54,9 +54,11 @@ public static class DashboardEndpoints
             Harden(context.HttpContext.Response);
             return await next(context);
         });
-        app.MapGet(Path, () => TypedResults.Redirect(Path + "/")).ExcludeFromDescription();
+        // Routing matches /dashboard and /dashboard/ alike; the page's relative links need the slash.
         dashboard.MapGet("/", (HttpContext http, ApiKeyFilter keys, DashboardAssets assets) =>
-            Authorized(http.Request, keys) ? (IResult)Page(assets.Get("index.html")) : TypedResults.Redirect(Path + "/login"));
+            !http.Request.Path.Value!.EndsWith('/') ? TypedResults.Redirect(Path + "/")
+            : Authorized(http.Request, keys) ? (IResult)Page(assets.Get("index.html"))
+            : TypedResults.Redirect(Path + "/login"));
         dashboard.MapGet("/login", (HttpContext http, ApiKeyFilter keys, DashboardAssets assets) =>
             Authorized(http.Request, keys) ? TypedResults.Redirect(Path + "/") : (IResult)LoginPage(assets, null, StatusCodes.Status200OK));
         dashboard.MapPost("/login", Login);
@@ -170,7 +172,7 @@ public static class DashboardEndpoints
         headers.ContentSecurityPolicy = ContentSecurityPolicy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
-        headers["Referrer-Policy"] = "no-referrer";
+        headers["Referrer-Policy"] = "same-origin";
         if (!headers.ContainsKey("Cache-Control"))
         {
             headers.CacheControl = "no-store";

@@ -100,14 +100,17 @@ public sealed class DashboardSession
         return request.Headers.TryGetValue(CsrfHeader, out var marker) && !string.IsNullOrEmpty(marker) && IsSameOrigin(request);
     }
 
-    /// <summary>False when the browser says the request comes from another origin (Origin or Sec-Fetch-Site).</summary>
+    /// <summary>
+    /// False when the browser says the request comes from another origin. Sec-Fetch-Site (which pages cannot forge)
+    /// decides when present; otherwise an Origin header, if any, must be this very origin ("null" is not).
+    /// </summary>
     public static bool IsSameOrigin(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var site = request.Headers["Sec-Fetch-Site"].ToString();
-        if (site.Length > 0 && site is not ("same-origin" or "none"))
+        if (site.Length > 0)
         {
-            return false;
+            return site is "same-origin" or "none";
         }
         var origin = request.Headers.Origin.ToString();
         if (origin.Length == 0)
