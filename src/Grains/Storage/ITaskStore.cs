@@ -1,3 +1,4 @@
+using OmniActors.Lifecycle;
 using OmniActors.Tasks;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
@@ -14,6 +15,10 @@ public interface ITaskStore
 
     /// <summary>Inserts (Version 0) or updates (Version matches the stored one) a task; returns the new version.</summary>
     Task<long> SaveAsync(TaskInfo state, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="SaveAsync(TaskInfo, CancellationToken)"/>, appending the transition's events to the event log in the same transaction.</summary>
+    Task<long> SaveAsync(TaskInfo state, IReadOnlyList<LifecycleEvent> events, CancellationToken cancellationToken = default) =>
+        SaveAsync(state, cancellationToken);
 
     /// <summary>Deletes a task whose stored version matches.</summary>
     Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default);
