@@ -19,6 +19,11 @@ public interface ITaskStore
     /// <summary>As <see cref="SaveAsync(TaskInfo, CancellationToken)"/>, appending the transition's events to the event log in the same transaction.</summary>
     Task<long> SaveAsync(TaskInfo state, IReadOnlyList<LifecycleEvent> events, CancellationToken cancellationToken = default) =>
         SaveAsync(state, cancellationToken);
+    /// <summary>The rows of those ids that exist (any order).</summary>
+    Task<IReadOnlyList<TaskInfo>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>The tasks of a workflow, oldest first.</summary>
+    Task<IReadOnlyList<TaskInfo>> ListWorkflowAsync(string workflowId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a task whose stored version matches.</summary>
     Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default);

@@ -49,6 +49,7 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         ["OmniActors:Tasks:DefaultRetryInitialDelay"] = "00:00:00.050",
         ["OmniActors:Tasks:DefaultRetryMaxDelay"] = "00:00:00.200",
         ["OmniActors:Tasks:ResultSweepInterval"] = "00:00:01",
+        ["OmniActors:Tasks:DependencySweepInterval"] = "00:00:01",
         ["OmniActors:Queues:DefaultConcurrency"] = "16",
         ["OmniActors:Queues:DefaultPartitions"] = "4",
         ["OmniActors:Queues:Items:serial:Concurrency"] = "1",
@@ -72,6 +73,7 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         services.AddAction<FailAction>("test-fail");
         services.AddAction<FlakyAction>("test-flaky");
         services.AddAction<StubbornAction>("test-ignore-cancel", timeout: TimeSpan.FromSeconds(1));
+        services.AddAction<DependenciesAction>("test-dependencies");
     }
 
     /// <summary>Creates the database and returns the storage settings that point at it.</summary>

@@ -116,3 +116,24 @@ public sealed class StubbornAction(Probe probe) : IActionHandler
         return null;
     }
 }
+
+/// <summary><c>test-dependencies</c>: returns what it saw of its dependencies and its payload.</summary>
+public sealed class DependenciesAction(Probe probe) : IActionHandler
+{
+    public Task<JsonNode?> ExecuteAsync(ActionContext context)
+    {
+        using var _ = probe.Enter(context);
+        var seen = new JsonArray();
+        foreach (var d in context.Dependencies)
+        {
+            seen.Add(new JsonObject
+            {
+                ["taskId"] = d.TaskId,
+                ["key"] = d.WorkflowKey,
+                ["status"] = d.Status.ToString(),
+                ["result"] = d.Result is null ? null : JsonNode.Parse(d.Result),
+            });
+        }
+        return Task.FromResult<JsonNode?>(new JsonObject { ["dependencies"] = seen, ["payload"] = context.PayloadNode });
+    }
+}
