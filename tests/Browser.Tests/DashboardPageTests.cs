@@ -69,24 +69,48 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     }
 
     [Fact]
-    public async Task A_task_enqueued_through_the_API_appears_live_in_the_task_list()
+    public async Task A_task_enqueued_through_the_API_appears_live_in_the_feed_and_the_task_list()
     {
         await LogInAsync();
         await _page.ClickAsync("nav a[data-view=tasks]");
         await Expect(_page.Locator("#view-tasks")).ToBeVisibleAsync();
+        await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });
 
         var queue = Queue("live");
         var id = await silo.EnqueueAsync(queue, "test-hold", new { ms = 200 });
 
-        // No reload: the page picks the task up by itself.
+        // No reload: the event stream brings the task's events, and the list follows.
+        await Expect(_page.Locator($"#feed li[data-task-id='{id}'][data-type=enqueued]")).ToBeVisibleAsync(Soon);
+        await Expect(_page.Locator($"#feed li[data-task-id='{id}'][data-type=complete]")).ToBeVisibleAsync(Soon);
         var row = _page.Locator($"#tasks-table tr[data-task-id='{id}']");
         await Expect(row).ToBeVisibleAsync(Soon);
         await Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("succeeded", new() { Timeout = 20_000 });
 
-        // Its detail page.
+        // Its detail page, with its history from the event log.
         await row.Locator("a.task-link").ClickAsync();
         await Expect(_page.Locator("#task-id")).ToHaveTextAsync(id);
         await Expect(_page.Locator("#task-fields")).ToContainTextAsync(queue);
+        await Expect(_page.Locator("#history-table tbody tr")).ToHaveCountAsync(3, new() { Timeout = 20_000 });
+        await Expect(_page.Locator("#history-table tbody")).ToContainTextAsync("enqueued");
+        await Expect(_page.Locator("#history-table tbody")).ToContainTextAsync("executing");
+        await Expect(_page.Locator("#history-table tbody")).ToContainTextAsync("complete");
+    }
+
+    [Fact]
+    public async Task The_feed_filters_by_task()
+    {
+        await LogInAsync();
+        await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });
+        var queue = Queue("feed");
+        await _page.FillAsync("#feed-filters input[name=queue]", queue);
+        await _page.ClickAsync("#feed-filters button[type=submit]");
+        await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });
+
+        var other = await silo.EnqueueAsync(Queue("elsewhere"), "noop");
+        var mine = await silo.EnqueueAsync(queue, "noop");
+        await Expect(_page.Locator($"#feed li[data-task-id='{mine}'][data-type=complete]")).ToBeVisibleAsync(Soon);
+        await silo.WaitForStatusAsync(other, s => s == "succeeded", "succeeded");
+        await Expect(_page.Locator($"#feed li[data-task-id='{other}']")).ToHaveCountAsync(0);
     }
 
     [Fact]
@@ -185,13 +209,82 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     }
 
     [Fact]
-    public async Task Sections_without_a_backend_on_this_silo_say_so_instead_of_breaking()
+    public async Task Approving_and_rejecting_by_clicking_decides_the_tasks()
     {
+        var queue = Queue("approve");
+        var accepted = await silo.EnqueueAsync(queue, "noop", new { amount = 12 }, requiresApproval: true);
+        var rejected = await silo.EnqueueAsync(queue, "noop", new { amount = 99 }, requiresApproval: true);
+        await silo.WaitForStatusAsync(accepted, s => s == "awaiting_approval", "awaiting approval");
+
         await LogInAsync();
         await _page.ClickAsync("nav a[data-view=approvals]");
-        // Either the approvals backend answers (an empty list here) or the page says it is not there.
-        await Expect(_page.Locator("#approvals-unavailable:visible, #approvals-empty:visible")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
-        await Expect(_page.Locator("#feed-state")).ToHaveTextAsync(new Regex("^(live|unavailable)$"), new() { Timeout = 20_000 });
+        await Expect(_page.Locator("#approvals-unavailable")).ToBeHiddenAsync();
+        var first = _page.Locator($"article.approval[data-task-id='{accepted}']");
+        var second = _page.Locator($"article.approval[data-task-id='{rejected}']");
+        await Expect(first).ToBeVisibleAsync(Soon);
+        await Expect(first.Locator("pre")).ToContainTextAsync("12");
+
+        await _page.FillAsync("#operator", "ada");
+        await first.GetByRole(AriaRole.Button, new() { Name = "Accept", Exact = true }).ClickAsync();
+        await Expect(first).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        var task = await silo.WaitForStatusAsync(accepted, s => s == "succeeded", "succeeded after the approval");
+        Assert.Equal("ada", task.GetProperty("approvals")[0].GetProperty("by").GetString());
+
+        await second.GetByRole(AriaRole.Button, new() { Name = "Reject…" }).ClickAsync();
+        await second.GetByLabel("Reason").FillAsync("too much");
+        await second.GetByRole(AriaRole.Button, new() { Name = "Reject", Exact = true }).ClickAsync();
+        await Expect(second).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        var refused = await silo.WaitForStatusAsync(rejected, s => s != "awaiting_approval", "decided");
+        Assert.NotEqual("succeeded", refused.GetProperty("status").GetString());
+        Assert.Equal("reject", refused.GetProperty("approvals")[0].GetProperty("action").GetString());
+    }
+
+    [Fact]
+    public async Task A_schedule_is_listed_with_its_next_fire_and_paused_by_clicking()
+    {
+        var name = Queue("sched");
+        using (var client = silo.CreateKeyClient())
+        {
+            using var put = await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(client, $"/api/schedules/{name}",
+                new { cron = "0 0 3 * * *", timeZone = "Europe/Paris", task = new { action = "noop", queue = name } });
+            put.EnsureSuccessStatusCode();
+        }
+        await LogInAsync();
+        await _page.ClickAsync("nav a[data-view=schedules]");
+        var row = _page.Locator($"#schedules-table tr[data-schedule='{name}']");
+        await Expect(row).ToBeVisibleAsync(Soon);
+        await Expect(row).ToContainTextAsync("Europe/Paris");
+        await Expect(row.Locator("td").Nth(4)).ToContainTextAsync("in ");
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("paused", new() { Timeout = 20_000 });
+        using (var client = silo.CreateKeyClient())
+        {
+            var schedule = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(client, $"/api/schedules/{name}");
+            Assert.True(schedule.GetProperty("paused").GetBoolean());
+        }
+        await row.GetByRole(AriaRole.Button, new() { Name = "Resume" }).ClickAsync();
+        await Expect(row.Locator("td").Nth(3)).ToHaveTextAsync("active", new() { Timeout = 20_000 });
+    }
+
+    [Fact]
+    public async Task A_purge_needs_a_second_click()
+    {
+        var id = await silo.EnqueueAsync(Queue("purge"), "test-fail-once");
+        await silo.WaitForStatusAsync(id, s => s == "dead_lettered", "dead-lettered");
+        await LogInAsync();
+        await _page.ClickAsync("nav a[data-view=dead-letters]");
+        var row = _page.Locator($"#dlq-table tr[data-task-id='{id}']");
+        await Expect(row).ToBeVisibleAsync(Soon);
+
+        await row.GetByRole(AriaRole.Button, new() { Name = "Purge" }).ClickAsync();
+        await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Confirm purge" })).ToBeVisibleAsync();
+        Assert.Equal("dead_lettered", (await silo.GetTaskAsync(id)).GetProperty("status").GetString());
+        await row.GetByRole(AriaRole.Button, new() { Name = "Confirm purge" }).ClickAsync();
+        await Expect(row).ToHaveCountAsync(0, new() { Timeout = 20_000 });
+        using var client = silo.CreateKeyClient();
+        using var gone = await client.GetAsync($"/api/tasks/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, gone.StatusCode);
     }
 
     private async Task LogInAsync()

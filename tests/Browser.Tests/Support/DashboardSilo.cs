@@ -103,16 +103,10 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     }
 
     /// <summary>Enqueues a task through the API; returns its id.</summary>
-    public async Task<string> EnqueueAsync(string queue, string action, object? payload = null, int? maxAttempts = null)
+    public async Task<string> EnqueueAsync(string queue, string action, object? payload = null, bool requiresApproval = false)
     {
         using var client = CreateKeyClient();
-        using var response = await client.PostAsJsonAsync("/api/tasks", new
-        {
-            action,
-            queue,
-            payload,
-            retry = maxAttempts is { } m ? new { maxAttempts = m } : null,
-        });
+        using var response = await client.PostAsJsonAsync("/api/tasks", new { action, queue, payload, requiresApproval });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
     }

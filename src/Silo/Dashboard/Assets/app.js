@@ -142,8 +142,8 @@ views.queues = async () => {
     td(q.ready, 'num'),
     td(q.scheduled, 'num'),
     td(`${q.running} / ${q.concurrency}`, 'num'),
-    td(q.throughput_per_minute, 'num'),
-    td(el('span', { class: q.failure_rate >= 0.2 ? 'rate-bad' : undefined }, `${(100 * (q.failure_rate || 0)).toFixed(1)}%`), 'num'),
+    td(q.throughputPerMinute, 'num'),
+    td(el('span', { class: q.failureRate >= 0.2 ? 'rate-bad' : undefined }, `${(100 * (q.failureRate || 0)).toFixed(1)}%`), 'num'),
     td(q.succeeded, 'num'),
     td(q.failed, 'num'),
     td(q.paused
@@ -158,7 +158,7 @@ const taskState = { filters: { queue: '', status: '', limit: '50' }, cursor: nul
 function taskRow(t) {
   return el('tr', { dataset: { taskId: t.id } },
     td(taskLink(t.id)), td(t.queue), td(t.action), td(badge(t.status)),
-    td(`${t.attempt}/${t.max_attempts}`, 'num'), td(when(t.created_at)), td(when(t.updated_at)));
+    td(`${t.attempt}/${t.maxAttempts}`, 'num'), td(when(t.createdAt)), td(when(t.updatedAt)));
 }
 
 function tasksQuery(cursor) {
@@ -171,16 +171,18 @@ function tasksQuery(cursor) {
   return `/api/tasks?${p}`;
 }
 
-views.tasks = async (arg) => {
-  if (arg !== undefined && arg !== null) {
-    // #tasks?queue=x&status=y: filters from the address (links from the queue table).
-    const p = new URLSearchParams(arg);
-    taskState.filters = { queue: p.get('queue') ?? '', status: p.get('status') ?? '', limit: p.get('limit') ?? '50' };
-    const form = $('#task-filters');
-    form.queue.value = taskState.filters.queue;
-    form.status.value = taskState.filters.status;
-    form.limit.value = taskState.filters.limit;
-  }
+// #tasks?queue=x&status=y: filters from the address (links from the queue table).
+function applyTaskFilters(arg) {
+  const p = new URLSearchParams(arg ?? '');
+  taskState.filters = { queue: p.get('queue') ?? '', status: p.get('status') ?? '', limit: p.get('limit') ?? '50' };
+  taskState.extra = [];
+  const form = $('#task-filters');
+  form.queue.value = taskState.filters.queue;
+  form.status.value = taskState.filters.status;
+  form.limit.value = taskState.filters.limit;
+}
+
+views.tasks = async () => {
   const page = await api('GET', tasksQuery(null));
   const list = items(page);
   const seen = new Set(list.map((t) => t.id));
@@ -191,7 +193,7 @@ views.tasks = async (arg) => {
     return row;
   });
   fill($('#tasks-table tbody'), rows, $('#tasks-empty'));
-  taskState.cursor = page && page.next_cursor;
+  taskState.cursor = page && page.nextCursor;
   $('#tasks-more').hidden = !taskState.cursor;
 };
 
@@ -199,7 +201,7 @@ async function moreTasks() {
   if (!taskState.cursor) return;
   const page = await api('GET', tasksQuery(taskState.cursor));
   taskState.extra.push(...items(page));
-  taskState.cursor = page && page.next_cursor;
+  taskState.cursor = page && page.nextCursor;
   $('#tasks-more').hidden = !taskState.cursor;
   await views.tasks();
 }
@@ -218,17 +220,17 @@ views.task = async (id) => {
   }
   const fields = [
     ['Status', badge(t.status)], ['Queue', t.queue], ['Action', t.action], ['Priority', t.priority],
-    ['Attempt', `${t.attempt} of ${t.max_attempts}`], ['Timeout', `${t.timeout_seconds}s`],
-    ['Created', when(t.created_at)], ['Updated', when(t.updated_at)], ['Due', when(t.due_at)],
-    ['Started', when(t.started_at)], ['Finished', when(t.finished_at)], ['Lease expires', when(t.lease_expires_at)],
-    ['Idempotency key', t.idempotency_key], ['Cancel reason', t.cancel_reason],
+    ['Attempt', `${t.attempt} of ${t.maxAttempts}`], ['Timeout', `${t.timeoutSeconds}s`],
+    ['Created', when(t.createdAt)], ['Updated', when(t.updatedAt)], ['Due', when(t.dueAt)],
+    ['Started', when(t.startedAt)], ['Finished', when(t.finishedAt)], ['Lease expires', when(t.leaseExpiresAt)],
+    ['Idempotency key', t.idempotencyKey], ['Cancel reason', t.cancelReason],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   $('#task-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)]));
   $('#task-payload').textContent = json(t.payload);
   $('#task-result-box').hidden = t.result === undefined || t.result === null;
   $('#task-result').textContent = json(t.result);
-  $('#task-error-box').hidden = !t.last_error;
-  $('#task-error').textContent = json(t.last_error);
+  $('#task-error-box').hidden = !t.lastError;
+  $('#task-error').textContent = json(t.lastError);
   const cancel = $('#task-cancel');
   cancel.hidden = ['succeeded', 'dead_lettered', 'cancelled'].includes(t.status);
   cancel.dataset.taskId = t.id;
@@ -237,8 +239,8 @@ views.task = async (id) => {
     $('#history-unavailable').hidden = true;
     $('#history-table').hidden = false;
     fill($('#history-table tbody'), history.map((h) => el('tr', {},
-      td(when(h.at ?? h.occurred_at ?? h.timestamp)), td(badge(String(h.type ?? h.event ?? ''), 'event')),
-      td(h.attempt ?? '', 'num'), td(h.detail ?? h.error?.message ?? ''))));
+      td(when(h.at)), td(badge(String(h.type ?? ''), TYPE_CLASS[h.type] ?? 'event')),
+      td(h.attempt ?? '', 'num'), td(h.detail ?? ''))));
   } catch (e) {
     if (!e.missing) throw e;
     $('#history-unavailable').hidden = false;
@@ -253,9 +255,9 @@ views['dead-letters'] = async () => {
   if (dlqState.queue) p.set('queue', dlqState.queue);
   const list = items(await api('GET', `/api/dead-letters?${p}`));
   const rows = list.map((t) => el('tr', { dataset: { taskId: t.id } },
-    td(taskLink(t.id)), td(t.queue), td(t.action), td(`${t.attempt}/${t.max_attempts}`, 'num'),
-    td(t.last_error ? el('span', { class: 'err', title: t.last_error.message ?? '' }, `${t.last_error.type ?? ''}: ${t.last_error.message ?? ''}`) : ''),
-    td(when(t.finished_at ?? t.updated_at)),
+    td(taskLink(t.id)), td(t.queue), td(t.action), td(`${t.attempt}/${t.maxAttempts}`, 'num'),
+    td(t.lastError ? el('span', { class: 'err', title: t.lastError.message ?? '' }, `${t.lastError.type ?? ''}: ${t.lastError.message ?? ''}`) : ''),
+    td(when(t.finishedAt ?? t.updatedAt)),
     td([
       actionButton('Requeue', async () => { await api('POST', `/api/dead-letters/${encodeURIComponent(t.id)}/requeue`); return `Requeued ${t.id}`; }),
       actionButton('Purge', async () => { await api('DELETE', `/api/dead-letters/${encodeURIComponent(t.id)}`); return `Purged ${t.id}`; }, { danger: true, confirm: true }),
@@ -264,8 +266,8 @@ views['dead-letters'] = async () => {
 };
 
 function scheduleWhen(s) {
-  if (s.cron) return `cron ${s.cron}${s.time_zone ? ` (${s.time_zone})` : ''}`;
-  if (s.interval_seconds) return `every ${s.interval_seconds}s`;
+  if (s.cron) return `cron ${s.cron}${s.timeZone ? ` (${s.timeZone})` : ''}`;
+  if (s.intervalSeconds) return `every ${s.intervalSeconds}s`;
   if (s.at) return `once at ${when(s.at)}`;
   return s.kind ?? '';
 }
@@ -278,14 +280,14 @@ views.schedules = async () => {
     return el('tr', { dataset: { schedule: s.name } },
       td(s.name), td(scheduleWhen(s)), td(`${s.task?.action ?? ''}${s.task?.queue ? ` → ${s.task.queue}` : ''}`),
       td(badge(state)),
-      td(s.next_fire_at ? el('span', { title: when(s.next_fire_at) }, `${when(s.next_fire_at)} (${relative(s.next_fire_at)})`) : '—'),
-      td(s.last_fire_at ? when(s.last_fire_at) : '—'),
-      td(s.fire_count, 'num'),
+      td(s.nextFireAt ? el('span', { title: when(s.nextFireAt) }, `${when(s.nextFireAt)} (${relative(s.nextFireAt)})`) : '—'),
+      td(s.lastFireAt ? when(s.lastFireAt) : '—'),
+      td(s.fireCount, 'num'),
       td([
         s.paused
           ? actionButton('Resume', async () => { await api('POST', `/api/schedules/${name}/resume`); return `Resumed ${s.name}`; })
           : actionButton('Pause', async () => { await api('POST', `/api/schedules/${name}/pause`); return `Paused ${s.name}`; }),
-        actionButton('Fire now', async () => { const f = await api('POST', `/api/schedules/${name}/trigger`, {}); return `Fired ${s.name}${f?.task_id ? ` → ${f.task_id}` : ''}`; }),
+        actionButton('Fire now', async () => { const f = await api('POST', `/api/schedules/${name}/trigger`, {}); return `Fired ${s.name}${f?.taskId ? ` → ${f.taskId}` : ''}`; }),
       ], 'actions'));
   });
   fill($('#schedules-table tbody'), rows, $('#schedules-empty'));
@@ -302,7 +304,7 @@ function parseJson(text, what) {
 }
 
 function approvalCard(a) {
-  const id = a.task_id ?? a.id;
+  const id = a.id;
   const path = (decision) => `/api/approvals/${encodeURIComponent(id)}/${decision}`;
   const editor = el('div', { class: 'editor', hidden: true });
   const open = (fields, submitLabel, submit) => {
@@ -317,9 +319,8 @@ function approvalCard(a) {
   return el('article', { class: 'approval', dataset: { taskId: id } },
     el('header', {},
       taskLink(id), el('span', {}, a.action ?? ''), el('span', { class: 'muted' }, a.queue ?? ''),
-      el('span', { class: 'muted' }, when(a.requested_at ?? a.created_at ?? a.updated_at))),
-    a.prompt || a.reason ? el('p', { text: a.prompt ?? a.reason }) : null,
-    el('pre', { text: json(a.payload) }),
+      el('span', { class: 'muted' }, when(a.updatedAt ?? a.createdAt))),
+        el('pre', { text: json(a.payload) }),
     el('div', { class: 'decide' },
       actionButton('Accept', async () => { await api('POST', path('accept'), body({}, editor)); return `Accepted ${id}`; }),
       el('button', { type: 'button', onclick: () => {
@@ -355,7 +356,7 @@ views.approvals = async () => {
   // Keep cards whose editor is open: a refresh must not throw away what the operator is typing.
   const box = $('#approvals-list');
   const open = new Map([...box.querySelectorAll('article')].filter((c) => !c.querySelector('.editor').hidden).map((c) => [c.dataset.taskId, c]));
-  box.replaceChildren(...list.map((a) => open.get(a.task_id ?? a.id) ?? approvalCard(a)));
+  box.replaceChildren(...list.map((a) => open.get(a.id) ?? approvalCard(a)));
   $('#approvals-empty').hidden = list.length > 0;
 };
 
@@ -370,19 +371,20 @@ function route() {
   if (!views[view]) view = 'queues';
   current = view;
   currentArg = arg;
+  if (view === 'tasks' && arg !== null) applyTaskFilters(arg);
   for (const s of document.querySelectorAll('section.view')) s.hidden = s.dataset.view !== view;
   for (const a of document.querySelectorAll('nav a[data-view]')) a.classList.toggle('active', a.dataset.view === view || (view === 'task' && a.dataset.view === 'tasks'));
-  refreshSoon(0, true);
+  refreshSoon(0);
 }
 
 let refreshTimer;
 let refreshing = false;
 let firstLoad = true;
-async function refresh(withArg) {
+async function refresh() {
   if (refreshing) { refreshSoon(250); return; }
   refreshing = true;
   try {
-    await views[current](withArg || current === 'task' ? currentArg : undefined);
+    await views[current](currentArg);
     $('#status').textContent = `updated ${new Date().toLocaleTimeString()}`;
   } catch (e) {
     $('#status').textContent = e.missing ? 'not available on this silo' : `error: ${e.message}`;
@@ -393,9 +395,14 @@ async function refresh(withArg) {
   }
 }
 
-function refreshSoon(ms, withArg = false) {
+// Keeps the earliest pending refresh: a burst of events must not postpone it forever (a throttle, not a debounce).
+let refreshDue = Infinity;
+function refreshSoon(ms) {
+  const due = Date.now() + ms;
+  if (due >= refreshDue) return;
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => refresh(withArg), ms);
+  refreshDue = due;
+  refreshTimer = setTimeout(() => { refreshDue = Infinity; refresh(); }, ms);
 }
 
 // ---------- live feed (server-sent events over fetch, so status codes are visible) ----------
@@ -410,14 +417,22 @@ function setFeedState(state, title) {
   document.body.dataset.feed = state;
 }
 
-function showEvent(kind, id, data) {
+// Event types that end badly or well, for colour.
+const TYPE_CLASS = {
+  complete: 'succeeded', accepted: 'succeeded', modified: 'succeeded', taken_over: 'succeeded', fired: 'succeeded',
+  executing: 'running', enqueued: 'queued', retry: 'retrying', awaiting_approval: 'awaiting_approval',
+  error: 'failed', dead_lettered: 'dead_lettered', rejected: 'failed', fire_failed: 'failed', cancelled: 'cancelled',
+};
+
+function showEvent(kindName, id, data) {
   let e;
   try { e = JSON.parse(data); } catch { e = { detail: data }; }
-  const taskId = e.task_id ?? e.taskId;
-  const type = e.type ?? kind;
-  const li = el('li', { class: 'new', dataset: { taskId: taskId ?? '', eventId: id ?? '', type: String(type) } },
-    el('div', {}, badge(String(type).toLowerCase(), String(type).toLowerCase()), ' ',
-      taskId ? taskLink(taskId) : (e.schedule ?? e.name ?? e.instance ?? '')),
+  const kind = e.kind ?? kindName;
+  const type = String(e.type ?? kind);
+  // Task and approval events are about a task (their id is the task id); schedules and webhooks name their own subject.
+  const taskId = kind === 'task' || kind === 'approval' ? e.id : null;
+  const li = el('li', { class: 'new', dataset: { taskId: taskId ?? '', subject: e.id ?? '', eventId: id ?? '', type, kind } },
+    el('div', {}, badge(type, TYPE_CLASS[type] ?? 'event'), ' ', taskId ? taskLink(taskId) : el('code', { text: e.id ?? '' })),
     el('div', { class: 'meta' }, [kind !== 'task' ? kind : null, e.queue, e.action, e.attempt ? `attempt ${e.attempt}` : null, when(e.at)]
       .filter(Boolean).join(' · ')),
     e.detail ? el('div', { class: 'meta' }, String(e.detail)) : null);
@@ -425,7 +440,7 @@ function showEvent(kind, id, data) {
   list.prepend(li);
   while (list.children.length > FEED_MAX) list.lastElementChild.remove();
   // The tables follow the feed: an event means the figures moved.
-  if (current !== 'approvals' || String(type).includes('APPROVAL')) refreshSoon(300);
+  if (current !== 'approvals' || kind === 'approval' || type === 'awaiting_approval') refreshSoon(300);
 }
 
 async function readStream(res) {
@@ -477,6 +492,14 @@ async function runFeed() {
       if (res.status === 404 || res.status === 405) {
         // No event stream on this silo yet: say so; the tables still refresh on their own.
         setFeedState('unavailable', 'This silo serves no /api/events/stream; tables refresh every few seconds.');
+        return;
+      }
+      if (res.status >= 400 && res.status < 500) {
+        // A filter the silo refuses (an unknown type, say): retrying cannot help.
+        let detail = `${res.status}`;
+        try { const p = await res.json(); detail = p.detail ?? p.title ?? detail; } catch { /* not a problem document */ }
+        setFeedState('error', detail);
+        toast(`Live feed: ${detail}`, true);
         return;
       }
       if (!res.ok || !(res.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
