@@ -420,7 +420,7 @@ function setFeedState(state, title) {
 // Event types that end badly or well, for colour.
 const TYPE_CLASS = {
   complete: 'succeeded', accepted: 'succeeded', modified: 'succeeded', taken_over: 'succeeded', fired: 'succeeded',
-  executing: 'running', enqueued: 'queued', retry: 'retrying', awaiting_approval: 'awaiting_approval',
+  executing: 'running', enqueued: 'queued', retry: 'retrying', awaiting_approval: 'awaiting_approval', awaitingapproval: 'awaiting_approval',
   error: 'failed', dead_lettered: 'dead_lettered', rejected: 'failed', fire_failed: 'failed', cancelled: 'cancelled',
 };
 
@@ -440,7 +440,7 @@ function showEvent(kindName, id, data) {
   list.prepend(li);
   while (list.children.length > FEED_MAX) list.lastElementChild.remove();
   // The tables follow the feed: an event means the figures moved.
-  if (current !== 'approvals' || kind === 'approval' || type === 'awaiting_approval') refreshSoon(300);
+  if (current !== 'approvals' || kind === 'approval' || type.startsWith('awaiting')) refreshSoon(300);
 }
 
 async function readStream(res) {
