@@ -21,13 +21,27 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     public const string ApiKey = "browser-test-key-6f1c2a";
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "omni-browser-" + Guid.NewGuid().ToString("N"));
+    private readonly string _apiKey;
+    private readonly string _keysPath;
     private bool _deleted;
 
-    public DashboardSilo()
+    public DashboardSilo() : this(ApiKey, null)
+    {
+    }
+
+    /// <summary>Another silo, with its own API key and the Data Protection keys folder of a first one.</summary>
+    public static DashboardSilo SharingKeysWith(DashboardSilo first, string apiKey) => new(apiKey, first?.KeysPath);
+
+    private DashboardSilo(string apiKey, string? keysPath)
     {
         Directory.CreateDirectory(_folder);
+        _apiKey = apiKey;
+        _keysPath = keysPath ?? Path.Combine(_folder, "keys");
         UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
     }
+
+    /// <summary>Where this silo keeps the keys that seal its dashboard cookies.</summary>
+    public string KeysPath => _keysPath;
 
     /// <summary>Where the silo's HTTP surface listens, e.g. <c>http://127.0.0.1:43121</c>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
@@ -47,8 +61,8 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
             ["OmniActors:Cluster:SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
             ["OmniActors:Cluster:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
             ["OmniActors:Api:RequireApiKey"] = "true",
-            ["OmniActors:Api:ApiKeys:0"] = ApiKey,
-            ["OmniActors:Dashboard:KeysPath"] = Path.Combine(_folder, "keys"),
+            ["OmniActors:Api:ApiKeys:0"] = _apiKey,
+            ["OmniActors:Dashboard:KeysPath"] = _keysPath,
             ["OmniActors:Dashboard:LoginAttemptsPerMinute"] = "5",
             ["OmniActors:Runner:LeaseDuration"] = "00:00:03",
             ["OmniActors:Runner:DrainTimeout"] = "00:00:01",
@@ -98,7 +112,7 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     public HttpClient CreateKeyClient()
     {
         var client = CreateHttpClient();
-        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        client.DefaultRequestHeaders.Add("X-Api-Key", _apiKey);
         return client;
     }
 
@@ -139,6 +153,20 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     }
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public override async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        catch (ObjectDisposedException ex) when (ex.StackTrace?.Contains("LifecycleFeed.StopAsync", StringComparison.Ordinal) == true)
+        {
+            // Known bug of the streams branch, reported to the lead: the container disposes LifecycleFeed twice (it is
+            // registered as itself and through a factory), and its second StopAsync cancels a disposed token source.
+            // The host has stopped by then; this only tolerates that one shutdown error.
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {
