@@ -110,6 +110,9 @@ public interface IOmniClient
 
     /// <summary>A person completed the task: it ends succeeded with <paramref name="resultJson"/>.</summary>
     Task<TaskInfo> TakeOverAsync(string taskId, string by, string? resultJson, string? comment = null, CancellationToken cancellationToken = default);
+
+    /// <summary>The circuit breaker of an action (closed and disabled when the action has none).</summary>
+    Task<OmniActors.Breakers.BreakerInfo> GetBreakerAsync(string action, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A task ended without success while a caller waited for its result.</summary>
@@ -294,6 +297,12 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
     /// <inheritdoc />
     public Task<TaskInfo> TakeOverAsync(string taskId, string by, string? resultJson, string? comment = null, CancellationToken cancellationToken = default) =>
         Task(taskId).Decide(new ApprovalRequest { Action = ApprovalAction.TakeOver, By = by, Result = resultJson, Comment = comment });
+
+    /// <inheritdoc />
+    public Task<OmniActors.Breakers.BreakerInfo> GetBreakerAsync(string action, CancellationToken cancellationToken = default) =>
+        string.IsNullOrWhiteSpace(action) || action.Length > 200
+            ? throw new TaskValidationException("An action name is 1 to 200 characters.")
+            : grains.GetGrain<OmniActors.Breakers.ICircuitBreakerGrain>(action).Get();
 
     private IWorkflowGrain Workflows => grains.GetGrain<IWorkflowGrain>(0);
 

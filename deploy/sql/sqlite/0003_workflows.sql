@@ -15,3 +15,5 @@ ALTER TABLE omni_tasks ADD COLUMN approvals TEXT NULL;
 
 -- A workflow's status reads its tasks.
 CREATE INDEX IF NOT EXISTS ix_omni_tasks_workflow ON omni_tasks (workflow_id) WHERE workflow_id IS NOT NULL;
+-- Retention deletes finished tasks by age, in batches, without scanning live ones.
+CREATE INDEX IF NOT EXISTS ix_omni_tasks_finished ON omni_tasks (finished_at) WHERE status IN ('succeeded', 'cancelled', 'rejected');

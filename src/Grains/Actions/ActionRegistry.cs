@@ -4,7 +4,8 @@ using OmniActors.Tasks;
 namespace OmniActors.Actions;
 
 /// <summary>A registered action: its name, handler type and optional defaults.</summary>
-public sealed record ActionRegistration(string Name, Type HandlerType, RetryPolicy? Retry, TimeSpan? Timeout);
+public sealed record ActionRegistration(string Name, Type HandlerType, RetryPolicy? Retry, TimeSpan? Timeout,
+    OmniActors.Breakers.BreakerSettings? Breaker = null);
 
 /// <summary>The actions this silo can run, by name.</summary>
 public sealed class ActionRegistry(IEnumerable<ActionRegistration> registrations)
@@ -25,8 +26,10 @@ public sealed class ActionRegistry(IEnumerable<ActionRegistration> registrations
 /// <summary>Registration of action handlers.</summary>
 public static class ActionServiceCollectionExtensions
 {
-    /// <summary>Registers <typeparamref name="THandler"/> under <paramref name="name"/>, with optional per-action retry and timeout defaults.</summary>
-    public static IServiceCollection AddAction<THandler>(this IServiceCollection services, string name, RetryPolicy? retry = null, TimeSpan? timeout = null)
+    /// <summary>Registers <typeparamref name="THandler"/> under <paramref name="name"/>, with optional per-action retry and timeout
+    /// defaults and a circuit breaker (configuration under <c>OmniActors:Breakers:Actions:{name}</c> still wins).</summary>
+    public static IServiceCollection AddAction<THandler>(this IServiceCollection services, string name, RetryPolicy? retry = null, TimeSpan? timeout = null,
+        OmniActors.Breakers.BreakerSettings? breaker = null)
         where THandler : class, IActionHandler
     {
         if (!Domain.TaskSpecValidator.IsValidName(name))
@@ -34,7 +37,7 @@ public static class ActionServiceCollectionExtensions
             throw new ArgumentException($"Action name '{name}' is invalid.", nameof(name));
         }
         services.AddTransient<THandler>();
-        services.AddSingleton(new ActionRegistration(name, typeof(THandler), retry, timeout));
+        services.AddSingleton(new ActionRegistration(name, typeof(THandler), retry, timeout, breaker));
         return services;
     }
 }

@@ -29,6 +29,9 @@ public static class OmniActorsSiloExtensions
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunnerOptions>().Bind(configuration.GetSection(RunnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Breakers.BreakerOptions>().Bind(configuration.GetSection(Breakers.BreakerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Breakers.BreakerSettingsProvider>();
+        services.AddSingleton<RetentionSweeper>();
 
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

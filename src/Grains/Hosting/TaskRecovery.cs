@@ -16,6 +16,7 @@ internal sealed partial class TaskRecovery(
     IGrainFactory grains,
     IClusterMembershipService membership,
     IOptions<TaskOptions> options,
+    RetentionSweeper retention,
     TimeProvider time,
     ILogger<TaskRecovery> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
 {
@@ -23,6 +24,7 @@ internal sealed partial class TaskRecovery(
     private Task? _sweeper;
     private Task? _watcher;
     private Task? _dependencies;
+    private Task? _retention;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(TaskRecovery), ServiceLifecycleStage.Active + 1, OnStart, OnStop);
@@ -33,6 +35,27 @@ internal sealed partial class TaskRecovery(
         _sweeper = Task.Run(() => SweepResultsAsync(_stopping.Token), CancellationToken.None);
         _watcher = Task.Run(() => WatchMembershipAsync(_stopping.Token), CancellationToken.None);
         _dependencies = Task.Run(() => SweepWaitingTasksAsync(_stopping.Token), CancellationToken.None);
+        _retention = Task.Run(() => SweepRetentionAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    private async Task SweepRetentionAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.RetentionSweepInterval, time);
+        while (await timer.WaitForNextTickAsync(cancellationToken))
+        {
+            try
+            {
+                var sweep = await retention.SweepOnceAsync(cancellationToken);
+                if (sweep.Deleted > 0)
+                {
+                    LogRetention(sweep.Deleted, sweep.Batches);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRetentionFailed(ex);
+            }
+        }
     }
 
     /// <summary>
@@ -112,7 +135,7 @@ internal sealed partial class TaskRecovery(
     private async Task OnStop(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        foreach (var background in new[] { _sweeper, _watcher, _dependencies })
+        foreach (var background in new[] { _sweeper, _watcher, _dependencies, _retention })
         {
             if (background is not null)
             {
@@ -152,6 +175,12 @@ internal sealed partial class TaskRecovery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waking queue partitions after a silo died failed; their reminders will recover them")]
     private partial void LogWakeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Count} finished tasks in {Batches} batches")]
+    private partial void LogRetention(int count, int batches);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Retention cleanup failed; it runs again at the next interval")]
+    private partial void LogRetentionFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency sweep failed; it runs again at the next interval")]
     private partial void LogDependencySweepFailed(Exception exception);

@@ -43,6 +43,10 @@ public interface ITaskStore
     /// <summary>Distinct queue names in the table.</summary>
     Task<IReadOnlyList<string>> ListQueuesAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Deletes at most <paramref name="batchSize"/> succeeded, cancelled or rejected tasks that ended before
+    /// <paramref name="finishedBefore"/>; returns how many.</summary>
+    Task<int> DeleteFinishedAsync(DateTimeOffset finishedBefore, int batchSize, CancellationToken cancellationToken = default);
+
     /// <summary>Drops results whose TTL passed, at most <paramref name="batchSize"/>; returns how many.</summary>
     Task<int> ClearExpiredResultsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default);
 }

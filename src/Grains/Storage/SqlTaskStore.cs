@@ -226,6 +226,25 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         return queues;
     }
 
+    public async Task<int> DeleteFinishedAsync(DateTimeOffset finishedBefore, int batchSize, CancellationToken cancellationToken = default)
+    {
+        // Beside the group commit, like the result sweep: a terminal task is never written again, so no version to match.
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "DELETE FROM omni_tasks WHERE id IN (SELECT id FROM omni_tasks WHERE status IN ('succeeded', 'cancelled', 'rejected') " +
+                              "AND finished_at < @before LIMIT @n)";
+            Add(cmd, "@before", ToMs(finishedBefore));
+            Add(cmd, "@n", batchSize);
+            return await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The task store could not delete finished tasks: {ex.Message}");
+        }
+    }
+
     public async Task<int> ClearExpiredResultsAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken = default)
     {
         // A rare sweep through a pooled connection, not the group-commit path. The version is not bumped: a result

@@ -26,6 +26,7 @@ internal sealed partial class TaskGrain(
     QueueTopology topology,
     IOptions<TaskOptions> taskOptions,
     TaskEventSinks events,
+    Breakers.BreakerSettingsProvider breakers,
     ILocalSiloDetails silo,
     IClusterMembershipService membership,
     TimeProvider time,
@@ -310,6 +311,12 @@ internal sealed partial class TaskGrain(
             var notDue = state.Status is TaskStatus.Scheduled or TaskStatus.Retrying ? state.DueAt : null;
             return new StartResult { Kind = StartKind.NotRunnable, DueAt = notDue };
         }
+        if (breakers.For(state.Action).Enabled
+            && await GrainFactory.GetGrain<Breakers.ICircuitBreakerGrain>(state.Action).Acquire(Id) is { Allowed: false } held)
+        {
+            // Held by the action's open breaker: not started, no attempt counted; the partition keeps it until then.
+            return new StartResult { Kind = StartKind.NotRunnable, DueAt = held.RetryAt };
+        }
         var dependencies = state.DependsOn.Count > 0 ? await DependencyResultsAsync(state, now) : null;
         var running = await PersistAsync(transition, now);
         if (!runner.TryStart(new RunRequest(Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout, dependencies)))
@@ -344,6 +351,15 @@ internal sealed partial class TaskGrain(
             LogReportRefused(Id, outcome.Attempt, transition.Rejection!);
         }
         var after = transition is { Accepted: true } ? await PersistAsync(transition, now) : state;
+        if (transition is { Accepted: true } && breakers.For(state.Action).Enabled)
+        {
+            await GrainFactory.GetGrain<Breakers.ICircuitBreakerGrain>(state.Action).Report(Id, outcome.Kind switch
+            {
+                AttemptOutcomeKind.Succeeded => Breakers.BreakerOutcome.Succeeded,
+                AttemptOutcomeKind.Failed or AttemptOutcomeKind.TimedOut => Breakers.BreakerOutcome.Failed,
+                _ => Breakers.BreakerOutcome.Abandoned,
+            });
+        }
         var requeue = after.Status is TaskStatus.Queued or TaskStatus.Retrying ? EntryOf(after) : null;
         await Partition(after).Release(Id, outcome.Attempt, outcome.Kind != AttemptOutcomeKind.Succeeded, requeue);
     }

@@ -26,6 +26,15 @@ public sealed class TaskOptions
     public TimeSpan ResultSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>How often tasks waiting on dependencies are re-checked, in case a wake-up was lost to a crash.</summary>
     public TimeSpan DependencySweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Finished tasks (succeeded, cancelled, rejected) are deleted this long after they ended; zero keeps them forever.
+    /// Dead letters stay until purged.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+    /// <summary>How often the retention cleanup runs.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>Most rows one cleanup statement deletes (short transactions: the queue's writes are never held up long).</summary>
+    [Range(1, 100_000)] public int RetentionBatchSize { get; set; } = 500;
+    /// <summary>Pause between cleanup batches, leaving the database to the queue.</summary>
+    public TimeSpan RetentionBatchPause { get; set; } = TimeSpan.FromMilliseconds(200);
     /// <summary>Most tasks in one batch submission.</summary>
     [Range(1, 100_000)] public int MaxBatchSize { get; set; } = 1000;
 

@@ -86,7 +86,9 @@ internal sealed class WorkflowGrain(ITaskStore store, ActionRegistry actions, IO
         {
             throw new NotFoundException($"Workflow {workflowId} does not exist.");
         }
-        await Task.WhenAll(tasks.Where(t => !t.Status.IsTerminal()).Select(async t =>
+        // Newest first: dependents are cancelled before their dependencies, so none of them is instead failed by the
+        // cascade of a dependency's cancellation; every unfinished node ends cancelled with the workflow's reason.
+        foreach (var t in tasks.Where(t => !t.Status.IsTerminal()).OrderByDescending(Depths(tasks).GetValueOrDefault))
         {
             try
             {
@@ -94,9 +96,9 @@ internal sealed class WorkflowGrain(ITaskStore store, ActionRegistry actions, IO
             }
             catch (ConflictException)
             {
-                // It ended (or was cancelled as a dependent) meanwhile: nothing left to cancel.
+                // It ended meanwhile: nothing left to cancel.
             }
-        }));
+        }
         return (await Get(workflowId))!;
     }
 
@@ -132,6 +134,27 @@ internal sealed class WorkflowGrain(ITaskStore store, ActionRegistry actions, IO
             Edges = edges,
             Finished = tasks.All(t => t.Status.IsTerminal()),
         };
+    }
+
+    /// <summary>How deep each task sits in the graph (roots 0); a workflow is acyclic by construction.</summary>
+    private static Dictionary<TaskInfo, int> Depths(IReadOnlyList<TaskInfo> tasks)
+    {
+        var byId = tasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var depths = new Dictionary<TaskInfo, int>();
+        int Depth(TaskInfo t)
+        {
+            if (!depths.TryGetValue(t, out var d))
+            {
+                d = t.DependsOn.Where(byId.ContainsKey).Select(id => Depth(byId[id]) + 1).DefaultIfEmpty(0).Max();
+                depths[t] = d;
+            }
+            return d;
+        }
+        foreach (var t in tasks)
+        {
+            Depth(t);
+        }
+        return depths;
     }
 
     private static string NodeKey(string workflowId, string key) => $"workflow:{workflowId}:{key}";

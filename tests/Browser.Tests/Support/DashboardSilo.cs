@@ -154,20 +154,6 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
-    public override async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await base.DisposeAsync();
-        }
-        catch (ObjectDisposedException ex) when (ex.StackTrace?.Contains("LifecycleFeed.StopAsync", StringComparison.Ordinal) == true)
-        {
-            // Known bug of the streams branch, reported to the lead: the container disposes LifecycleFeed twice (it is
-            // registered as itself and through a factory), and its second StopAsync cancels a disposed token source.
-            // The host has stopped by then; this only tolerates that one shutdown error.
-        }
-    }
-
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);

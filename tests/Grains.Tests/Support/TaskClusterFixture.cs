@@ -50,6 +50,11 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         ["OmniActors:Tasks:DefaultRetryMaxDelay"] = "00:00:00.200",
         ["OmniActors:Tasks:ResultSweepInterval"] = "00:00:01",
         ["OmniActors:Tasks:DependencySweepInterval"] = "00:00:01",
+        ["OmniActors:Tasks:RetentionBatchSize"] = "2",
+        ["OmniActors:Tasks:RetentionBatchPause"] = "00:00:00.010",
+        ["OmniActors:Breakers:Actions:test-breaker:FailureThreshold"] = "2",
+        ["OmniActors:Breakers:Actions:test-breaker:CoolDown"] = "00:00:01",
+        ["OmniActors:Breakers:Actions:test-breaker:HalfOpenRetry"] = "00:00:00.100",
         ["OmniActors:Queues:DefaultConcurrency"] = "16",
         ["OmniActors:Queues:DefaultPartitions"] = "4",
         ["OmniActors:Queues:Items:serial:Concurrency"] = "1",
@@ -74,6 +79,7 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         services.AddAction<FlakyAction>("test-flaky");
         services.AddAction<StubbornAction>("test-ignore-cancel", timeout: TimeSpan.FromSeconds(1));
         services.AddAction<DependenciesAction>("test-dependencies");
+        services.AddAction<BreakerAction>("test-breaker");
     }
 
     /// <summary>Creates the database and returns the storage settings that point at it.</summary>

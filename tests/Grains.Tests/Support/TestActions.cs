@@ -137,3 +137,18 @@ public sealed class DependenciesAction(Probe probe) : IActionHandler
         return Task.FromResult<JsonNode?>(new JsonObject { ["dependencies"] = seen, ["payload"] = context.PayloadNode });
     }
 }
+
+/// <summary><c>test-breaker</c> (breaker threshold 2, cool-down 1 s in the test settings): fails until the probe's
+/// <see cref="HealthyGate"/> gate exists, then succeeds.</summary>
+public sealed class BreakerAction(Probe probe) : IActionHandler
+{
+    public const string HealthyGate = "test-breaker:healthy";
+
+    public Task<JsonNode?> ExecuteAsync(ActionContext context)
+    {
+        using var _ = probe.Enter(context);
+        return probe.Gates.ContainsKey(HealthyGate)
+            ? Task.FromResult<JsonNode?>(new JsonObject { ["ok"] = true })
+            : throw new InvalidOperationException("downstream is down");
+    }
+}
