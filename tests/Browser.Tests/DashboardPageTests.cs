@@ -97,7 +97,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     }
 
     [Fact]
-    public async Task The_feed_filters_by_task()
+    public async Task The_feed_shows_only_the_queue_it_is_filtered_on()
     {
         await LogInAsync();
         await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });

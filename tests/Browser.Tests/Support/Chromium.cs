@@ -21,6 +21,8 @@ public sealed class Chromium : IAsyncLifetime
             throw new InvalidOperationException(
                 $"No chromium at {ExecutablePath}: install Debian's package (apt-get install chromium; .ci/run and test.sh do) or set OMNI_CHROMIUM.");
         }
+        // Generous waits: the full suite shares two cores, and every wait ends as soon as its condition holds.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
