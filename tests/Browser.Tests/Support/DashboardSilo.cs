@@ -23,6 +23,7 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "omni-browser-" + Guid.NewGuid().ToString("N"));
     private readonly string _apiKey;
     private readonly string _keysPath;
+    private readonly bool _requireKey = true;
     private bool _deleted;
 
     public DashboardSilo() : this(ApiKey, null)
@@ -32,10 +33,14 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     /// <summary>Another silo, with its own API key and the Data Protection keys folder of a first one.</summary>
     public static DashboardSilo SharingKeysWith(DashboardSilo first, string apiKey) => new(apiKey, first?.KeysPath);
 
-    private DashboardSilo(string apiKey, string? keysPath)
+    /// <summary>A silo that requires no API key (as in Development).</summary>
+    public static DashboardSilo Open() => new(ApiKey, null, requireKey: false);
+
+    private DashboardSilo(string apiKey, string? keysPath, bool requireKey = true)
     {
         Directory.CreateDirectory(_folder);
         _apiKey = apiKey;
+        _requireKey = requireKey;
         _keysPath = keysPath ?? Path.Combine(_folder, "keys");
         UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
     }
@@ -60,7 +65,7 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
             ["OmniActors:Storage:SqliteSynchronousFull"] = "false",
             ["OmniActors:Cluster:SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
             ["OmniActors:Cluster:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
-            ["OmniActors:Api:RequireApiKey"] = "true",
+            ["OmniActors:Api:RequireApiKey"] = _requireKey ? "true" : "false",
             ["OmniActors:Api:ApiKeys:0"] = _apiKey,
             ["OmniActors:Dashboard:KeysPath"] = _keysPath,
             ["OmniActors:Dashboard:LoginAttemptsPerMinute"] = "5",
