@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite. Makes sure a local PostgreSQL is there for the cluster-mode tests (installing
-# Debian's package when running as root on a machine without it), then runs every test project.
+# The whole test suite. Makes sure a local PostgreSQL is there for the cluster-mode tests and chromium for the
+# browser tests (installing Debian's packages when running as root on a machine without them), then runs every test project.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -34,5 +34,19 @@ ensure_postgres() {
   fi
 }
 
+# The dashboard's browser tests (tests/Browser.Tests) drive Debian's chromium through Playwright.
+ensure_chromium() {
+  if [ -x "${OMNI_CHROMIUM:-/usr/bin/chromium}" ]; then
+    return
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "chromium is not installed; install it (apt-get install chromium) or set OMNI_CHROMIUM." >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 ensure_postgres
+ensure_chromium
 exec dotnet test OmniActors.sln "$@"

@@ -9,7 +9,7 @@ public class ConfigurationKeysTests
     public void Knows_every_options_section()
     {
         Assert.Superset(
-            new HashSet<string>(["OmniActors:Storage", "OmniActors:Cluster", "OmniActors:Api", "OmniActors:Runner", "OmniActors:Tasks", "OmniActors:Queues"], StringComparer.OrdinalIgnoreCase),
+            new HashSet<string>(["OmniActors:Storage", "OmniActors:Cluster", "OmniActors:Api", "OmniActors:Runner", "OmniActors:Tasks", "OmniActors:Queues", "OmniActors:Dashboard"], StringComparer.OrdinalIgnoreCase),
             new HashSet<string>(ConfigurationKeys.Sections.Keys, StringComparer.OrdinalIgnoreCase));
     }
 

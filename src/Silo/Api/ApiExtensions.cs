@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using OmniActors.Queues;
+using OmniActors.Silo.Dashboard;
 using OmniActors.Storage;
 using OmniActors.Tasks;
 using OpenTelemetry.Metrics;
@@ -40,6 +41,7 @@ public static class ApiExtensions
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddOpenApi();
         services.AddSingleton<ApiKeyFilter>();
+        services.AddOmniActorsDashboard(configuration);
         services.AddHealthChecks()
             .AddCheck<SiloActiveCheck>("silo", tags: ["ready"])
             .AddCheck<StorageCheck>("storage", tags: ["ready"]);
@@ -76,6 +78,7 @@ public static class ApiExtensions
         // The dashboard maps its page, assets and JSON calls itself: guard the whole path, not its endpoints.
         ApiKeyFilter.RequireApiKeyFor(app, OrleansDashboardPath);
         app.MapOrleansDashboard(OrleansDashboardPath);
+        app.MapOmniActorsDashboard();
         return app;
     }
 }

@@ -1,17 +1,25 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using OmniActors.Silo.Dashboard;
 
 namespace OmniActors.Silo.Api;
 
-/// <summary>Refuses management calls without a configured API key (constant-time comparison).</summary>
-internal sealed class ApiKeyFilter(IOptions<ApiOptions> options, IHostEnvironment environment) : IEndpointFilter
+/// <summary>
+/// Refuses management calls without a configured API key (constant-time comparison) or a dashboard session cookie;
+/// a state-changing call made with the cookie must also pass the dashboard's CSRF check.
+/// </summary>
+internal sealed class ApiKeyFilter(IOptions<ApiOptions> options, IHostEnvironment environment, DashboardSession session) : IEndpointFilter
 {
     public const string HeaderName = "X-Api-Key";
     private const string BasicChallenge = "Basic realm=\"OmniActors\", charset=\"UTF-8\"";
 
     private readonly byte[][] _keys = options.Value.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).Select(Encoding.UTF8.GetBytes).ToArray();
     private readonly bool _required = options.Value.RequireApiKey ?? !environment.IsDevelopment();
+    private readonly HashSet<string> _fingerprints = options.Value.ApiKeys.Where(k => !string.IsNullOrEmpty(k)).Select(DashboardSession.Fingerprint).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>False when anyone may call the API (no key required).</summary>
+    public bool Required => _required;
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
@@ -48,19 +56,44 @@ internal sealed class ApiKeyFilter(IOptions<ApiOptions> options, IHostEnvironmen
             return null;
         }
         var presented = Presented(request, allowBasic);
+        if (presented is null && DashboardSession.HasCookie(request))
+        {
+            return SessionRefusal(request);
+        }
         if (presented is null)
         {
             return Problems.Create(StatusCodes.Status401Unauthorized, "API key required",
                 $"Send the API key in the {HeaderName} header.", "api_key_missing");
         }
+        return Accepts(presented) ? null
+            : Problems.Create(StatusCodes.Status401Unauthorized, "API key rejected", "The API key is not valid.", "api_key_invalid");
+    }
+
+    /// <summary>True when <paramref name="presented"/> is one of the configured keys.</summary>
+    public bool Accepts(string presented)
+    {
+        ArgumentNullException.ThrowIfNull(presented);
         var bytes = Encoding.UTF8.GetBytes(presented);
         var match = false;
         foreach (var key in _keys)
         {
             match |= CryptographicOperations.FixedTimeEquals(key, bytes);
         }
-        return match ? null
-            : Problems.Create(StatusCodes.Status401Unauthorized, "API key rejected", "The API key is not valid.", "api_key_invalid");
+        return match;
+    }
+
+    /// <summary>Null when the request's dashboard session is valid, for a key still configured, and passes the CSRF check.</summary>
+    private IResult? SessionRefusal(HttpRequest request)
+    {
+        if (session.Read(request) is not { } fingerprint || !_fingerprints.Contains(fingerprint))
+        {
+            return Problems.Create(StatusCodes.Status401Unauthorized, "Session invalid",
+                "The dashboard session is expired or invalid: log in again, or send the API key in the " + HeaderName + " header.", "session_invalid");
+        }
+        return DashboardSession.PassesCsrfCheck(request) ? null
+            : Problems.Create(StatusCodes.Status403Forbidden, "Cross-site request refused",
+                $"A state-changing request made with the dashboard session must come from the dashboard itself (same origin, {DashboardSession.CsrfHeader} header).",
+                "csrf_check_failed");
     }
 
     private static string? Presented(HttpRequest request, bool allowBasic)
