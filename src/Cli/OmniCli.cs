@@ -34,7 +34,8 @@ public static class OmniCli
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliConsole console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var parse = Build(console).Parse(args);
+        // No response files: "@file" is ours (a JSON payload read from a file), not a list of more arguments.
+        var parse = Build(console).Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors)
