@@ -3,6 +3,7 @@ using OmniActors.Errors;
 using OmniActors.Queues;
 using OmniActors.Schedules;
 using OmniActors.Tasks;
+using OmniActors.Workflows;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
 namespace OmniActors.Client;
@@ -85,6 +86,30 @@ public interface IOmniClient
 
     /// <summary>A schedule's recent fires, newest first.</summary>
     Task<IReadOnlyList<ScheduleFire>> GetScheduleHistoryAsync(string name, int limit = 100, CancellationToken cancellationToken = default);
+
+    /// <summary>Submits a graph of tasks; a cycle (code <c>workflow_cycle</c>), a bad node or a missing dependency refuses it whole.</summary>
+    Task<WorkflowInfo> SubmitWorkflowAsync(WorkflowSpec spec, CancellationToken cancellationToken = default);
+
+    /// <summary>The workflow with each node's state, or null.</summary>
+    Task<WorkflowInfo?> GetWorkflowAsync(string workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>Cancels every node of the workflow that has not ended.</summary>
+    Task<WorkflowInfo> CancelWorkflowAsync(string workflowId, string? reason = null, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of the approval queue (tasks awaiting approval), newest first.</summary>
+    Task<TaskPage> ListApprovalsAsync(string? queue = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Accepts a task awaiting approval: it runs. A task not awaiting approval is a <see cref="ConflictException"/>.</summary>
+    Task<TaskInfo> AcceptAsync(string taskId, string by, string? comment = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the payload (JSON) of a task awaiting approval, then runs it.</summary>
+    Task<TaskInfo> ModifyAsync(string taskId, string by, string payloadJson, string? comment = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Rejects a task awaiting approval: it ends rejected with <paramref name="reason"/>.</summary>
+    Task<TaskInfo> RejectAsync(string taskId, string by, string reason, CancellationToken cancellationToken = default);
+
+    /// <summary>A person completed the task: it ends succeeded with <paramref name="resultJson"/>.</summary>
+    Task<TaskInfo> TakeOverAsync(string taskId, string by, string? resultJson, string? comment = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A task ended without success while a caller waited for its result.</summary>
@@ -235,6 +260,47 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
     /// <inheritdoc />
     public Task<IReadOnlyList<ScheduleFire>> GetScheduleHistoryAsync(string name, int limit = 100, CancellationToken cancellationToken = default) =>
         Schedule(name).GetHistory(limit);
+
+    /// <inheritdoc />
+    public Task<WorkflowInfo> SubmitWorkflowAsync(WorkflowSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return Workflows.Submit(spec);
+    }
+
+    /// <inheritdoc />
+    public Task<WorkflowInfo?> GetWorkflowAsync(string workflowId, CancellationToken cancellationToken = default) => Workflows.Get(WorkflowId(workflowId));
+
+    /// <inheritdoc />
+    public Task<WorkflowInfo> CancelWorkflowAsync(string workflowId, string? reason = null, CancellationToken cancellationToken = default) =>
+        Workflows.Cancel(WorkflowId(workflowId), reason);
+
+    /// <inheritdoc />
+    public Task<TaskPage> ListApprovalsAsync(string? queue = null, int limit = 50, string? cursor = null, CancellationToken cancellationToken = default) =>
+        Query.List(new TaskQuery { Queue = queue, Status = TaskStatus.AwaitingApproval, Limit = limit, Cursor = cursor });
+
+    /// <inheritdoc />
+    public Task<TaskInfo> AcceptAsync(string taskId, string by, string? comment = null, CancellationToken cancellationToken = default) =>
+        Task(taskId).Decide(new ApprovalRequest { Action = ApprovalAction.Accept, By = by, Comment = comment });
+
+    /// <inheritdoc />
+    public Task<TaskInfo> ModifyAsync(string taskId, string by, string payloadJson, string? comment = null, CancellationToken cancellationToken = default) =>
+        Task(taskId).Decide(new ApprovalRequest { Action = ApprovalAction.Modify, By = by, Payload = payloadJson, Comment = comment });
+
+    /// <inheritdoc />
+    public Task<TaskInfo> RejectAsync(string taskId, string by, string reason, CancellationToken cancellationToken = default) =>
+        Task(taskId).Decide(new ApprovalRequest { Action = ApprovalAction.Reject, By = by, Comment = reason });
+
+    /// <inheritdoc />
+    public Task<TaskInfo> TakeOverAsync(string taskId, string by, string? resultJson, string? comment = null, CancellationToken cancellationToken = default) =>
+        Task(taskId).Decide(new ApprovalRequest { Action = ApprovalAction.TakeOver, By = by, Result = resultJson, Comment = comment });
+
+    private IWorkflowGrain Workflows => grains.GetGrain<IWorkflowGrain>(0);
+
+    private static string WorkflowId(string workflowId) =>
+        string.IsNullOrWhiteSpace(workflowId) || workflowId.Length > 200
+            ? throw new TaskValidationException("A workflow id is 1 to 200 characters.")
+            : workflowId;
 
     private IScheduleGrain Schedule(string name)
     {

@@ -100,4 +100,10 @@ public static class ErrorCodes
     public const string ClusterUnavailable = "cluster_unavailable";
     /// <summary>Anything else.</summary>
     public const string Internal = "internal_error";
+    /// <summary>A task names a dependency that does not exist.</summary>
+    public const string DependencyNotFound = "dependency_not_found";
+    /// <summary>A workflow's edges form a cycle (the message names it).</summary>
+    public const string WorkflowCycle = "workflow_cycle";
+    /// <summary>An approval decision on a task that is not awaiting approval.</summary>
+    public const string NotAwaitingApproval = "not_awaiting_approval";
 }

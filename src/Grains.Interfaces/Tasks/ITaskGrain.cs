@@ -20,6 +20,16 @@ public interface ITaskGrain : IGrainWithStringKey
     /// <summary>Deletes a dead-lettered task for good.</summary>
     [Alias("Purge")] Task Purge();
 
+    /// <summary>A person's decision on a task awaiting approval; a task in any other state is a conflict and stays as it is.</summary>
+    [Alias("Decide")] Task<TaskInfo> Decide(ApprovalRequest request);
+
+    /// <summary>Dependent task: remember to wake <paramref name="dependentId"/> when this one ends; returns this task's
+    /// state (null when it does not exist), read in the same turn, so an ending can never slip between the two.</summary>
+    [Alias("WatchDependent")] Task<TaskStatus?> WatchDependent(string dependentId);
+    /// <summary>A dependency ended (or the recovery sweep asks): re-evaluate the dependencies of a waiting task.
+    /// With <paramref name="watch"/>, register with each dependency again (after a crash it may not know us).</summary>
+    [Alias("CheckDependencies")] Task CheckDependencies(bool watch);
+
     /// <summary>Queue partition: start an attempt now.</summary>
     [Alias("Start")] Task<StartResult> Start();
     /// <summary>Runner: an attempt ended.</summary>

@@ -17,4 +17,16 @@ public enum TaskEventType
     Cancelled = 5,
     /// <summary>The task moved to the dead-letter queue.</summary>
     DeadLettered = 6,
+    /// <summary>The task was accepted and waits for its dependencies.</summary>
+    WaitingOnDependencies = 7,
+    /// <summary>A dependency it needed ended without success (a DeadLettered or Cancelled event follows).</summary>
+    DependencyFailed = 8,
+    /// <summary>The task waits in the approval queue.</summary>
+    AwaitingApproval = 9,
+    /// <summary>A person accepted it (possibly with a new payload); it goes to its queue.</summary>
+    Approved = 10,
+    /// <summary>A person rejected it.</summary>
+    Rejected = 11,
+    /// <summary>A person completed it by hand with a result.</summary>
+    TakenOver = 12,
 }

@@ -50,10 +50,26 @@ public sealed record TaskInfo
     [Id(21)] public string? IdempotencyKey { get; init; }
     /// <summary>Fingerprint of the submitted spec, to tell a replay from a conflicting reuse of a key.</summary>
     [Id(22)] public string? SpecHash { get; init; }
-    /// <summary>Why it was cancelled.</summary>
+    /// <summary>Why it was cancelled, skipped or rejected.</summary>
     [Id(23)] public string? CancelReason { get; init; }
     /// <summary>Optimistic-concurrency version of the row; 0 before the first write.</summary>
     [Id(24)] public long Version { get; init; }
+    /// <summary>Tasks it waits for.</summary>
+    [Id(25)] public IReadOnlyList<string> DependsOn { get; init; } = [];
+    /// <summary>How its dependencies must end for it to run.</summary>
+    [Id(26)] public DependencyCondition RunWhen { get; init; }
+    /// <summary>What a dependency's failure does to it.</summary>
+    [Id(27)] public DependencyFailurePolicy OnDependencyFailure { get; init; }
+    /// <summary>Tasks waiting for this one, woken when it ends.</summary>
+    [Id(28)] public IReadOnlyList<string> Dependents { get; init; } = [];
+    /// <summary>The workflow it belongs to.</summary>
+    [Id(29)] public string? WorkflowId { get; init; }
+    /// <summary>Its node key in the workflow.</summary>
+    [Id(30)] public string? WorkflowKey { get; init; }
+    /// <summary>Needs a person's decision before it runs.</summary>
+    [Id(31)] public bool RequiresApproval { get; init; }
+    /// <summary>The decisions taken on it, oldest first (the audit trail).</summary>
+    [Id(32)] public IReadOnlyList<ApprovalDecision> Approvals { get; init; } = [];
 
     /// <summary>True once the result TTL has passed.</summary>
     public bool ResultExpired(DateTimeOffset now) => ResultExpiresAt is { } at && now >= at;

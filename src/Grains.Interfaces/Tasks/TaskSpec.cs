@@ -24,4 +24,16 @@ public sealed record TaskSpec
     [Id(8)] public RetryPolicy? Retry { get; init; }
     /// <summary>How long a result is kept after success; the configured default when omitted.</summary>
     [Id(9)] public TimeSpan? ResultTtl { get; init; }
+    /// <summary>Ids of existing tasks this one waits for; it stays waiting until <see cref="RunWhen"/> holds.</summary>
+    [Id(10)] public IReadOnlyList<string>? DependsOn { get; init; }
+    /// <summary>How its dependencies must end for it to run (all succeeded by default; a continuation on failure or on any end).</summary>
+    [Id(11)] public DependencyCondition RunWhen { get; init; }
+    /// <summary>What happens to it when a dependency it needed to succeed ended otherwise.</summary>
+    [Id(12)] public DependencyFailurePolicy OnDependencyFailure { get; init; }
+    /// <summary>Waits in the approval queue for a person's decision before it runs.</summary>
+    [Id(13)] public bool RequiresApproval { get; init; }
+    /// <summary>The workflow it belongs to (set by workflow submission).</summary>
+    [Id(14)] public string? WorkflowId { get; init; }
+    /// <summary>Its node key within <see cref="WorkflowId"/>.</summary>
+    [Id(15)] public string? WorkflowKey { get; init; }
 }

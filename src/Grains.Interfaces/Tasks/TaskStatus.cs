@@ -21,6 +21,8 @@ public enum TaskStatus
     WaitingOnDependencies = 7,
     /// <summary>Waiting for a person to approve it.</summary>
     AwaitingApproval = 8,
+    /// <summary>A person rejected it in the approval queue.</summary>
+    Rejected = 9,
 }
 
 /// <summary>Classification helpers for <see cref="TaskStatus"/>.</summary>
@@ -28,5 +30,5 @@ public static class TaskStatusExtensions
 {
     /// <summary>True for states a task never leaves on its own.</summary>
     public static bool IsTerminal(this TaskStatus status) =>
-        status is TaskStatus.Succeeded or TaskStatus.DeadLettered or TaskStatus.Cancelled;
+        status is TaskStatus.Succeeded or TaskStatus.DeadLettered or TaskStatus.Cancelled or TaskStatus.Rejected;
 }

@@ -41,6 +41,13 @@ public sealed class ActionContext
     /// <summary>Fires on cancellation, timeout or silo shutdown.</summary>
     public CancellationToken CancellationToken { get; }
 
+    /// <summary>How the tasks this one depends on ended, with their results (empty without dependencies).</summary>
+    public IReadOnlyList<OmniActors.Tasks.DependencyResult> Dependencies { get; internal init; } = [];
+
+    /// <summary>The JSON result of the dependency with this task id or workflow node key, or null.</summary>
+    public JsonNode? DependencyResult(string taskIdOrKey) =>
+        Dependencies.FirstOrDefault(d => d.TaskId == taskIdOrKey || d.WorkflowKey == taskIdOrKey)?.Result is { } json ? JsonNode.Parse(json) : null;
+
     /// <summary>The payload parsed as a JSON node.</summary>
     public JsonNode? PayloadNode => JsonNode.Parse(Payload);
 

@@ -21,6 +21,17 @@ public abstract record TaskCommand
     public sealed record Cancel(string? Reason) : TaskCommand;
     /// <summary>Move a dead letter back to its queue with fresh attempts.</summary>
     public sealed record Requeue : TaskCommand;
+    /// <summary>Its dependencies ended as it needed: on to approval, its queue or its due time.</summary>
+    public sealed record ReleaseDependencies : TaskCommand;
+    /// <summary>Its dependencies cannot end as it needs: fail or cancel it per its policy (<paramref name="Skip"/> always cancels:
+    /// a continuation whose condition did not come true).</summary>
+    public sealed record AbandonDependencies(string Detail, bool Skip) : TaskCommand;
+    /// <summary>A person accepts the task, optionally with a new payload (a modify).</summary>
+    public sealed record Approve(string By, string? Comment, string? NewPayload) : TaskCommand;
+    /// <summary>A person rejects the task.</summary>
+    public sealed record Reject(string By, string Reason) : TaskCommand;
+    /// <summary>A person completed the task by hand with <paramref name="Result"/>.</summary>
+    public sealed record TakeOver(string By, string? Result, string? Comment) : TaskCommand;
 }
 
 /// <summary>The outcome of applying a command: the new state and its events, or a rejection.</summary>

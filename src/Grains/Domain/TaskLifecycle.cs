@@ -9,12 +9,19 @@ namespace OmniActors.Domain;
 /// </summary>
 public static class TaskLifecycle
 {
-    /// <summary>A new task from a validated spec: queued now, or scheduled when due later.</summary>
+    /// <summary>Error kind of a task failed because a dependency it needed ended without success.</summary>
+    public const string DependencyFailedType = "DependencyFailed";
+
+    /// <summary>
+    /// A new task from a validated spec: waiting on its dependencies, else awaiting approval, else queued now or
+    /// scheduled when due later.
+    /// </summary>
     public static Transition Create(string id, int partition, TaskSpec spec, TaskDefaults defaults, string specHash, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(defaults);
         var dueAt = DueAt(spec, now);
+        var dependsOn = spec.DependsOn ?? [];
         var state = new TaskInfo
         {
             Id = id,
@@ -32,8 +39,20 @@ public static class TaskLifecycle
             DueAt = dueAt,
             IdempotencyKey = spec.IdempotencyKey,
             SpecHash = specHash,
+            DependsOn = dependsOn,
+            RunWhen = spec.RunWhen,
+            OnDependencyFailure = spec.OnDependencyFailure,
+            WorkflowId = spec.WorkflowId,
+            WorkflowKey = spec.WorkflowKey,
+            RequiresApproval = spec.RequiresApproval,
         };
-        return Transition.To(state, TaskEventType.Enqueued);
+        if (dependsOn.Count > 0)
+        {
+            return Transition.To(state with { Status = TaskStatus.WaitingOnDependencies }, TaskEventType.WaitingOnDependencies);
+        }
+        return spec.RequiresApproval
+            ? Transition.To(state with { Status = TaskStatus.AwaitingApproval }, TaskEventType.AwaitingApproval)
+            : Transition.To(state, TaskEventType.Enqueued);
     }
 
     /// <summary>Applies <paramref name="command"/> to <paramref name="state"/> at <paramref name="now"/>.</summary>
@@ -50,6 +69,11 @@ public static class TaskLifecycle
             TaskCommand.Interrupt c => Interrupt(state, c, now),
             TaskCommand.Cancel c => Cancel(state, c, now),
             TaskCommand.Requeue => Requeue(state, now),
+            TaskCommand.ReleaseDependencies => ReleaseDependencies(state, now),
+            TaskCommand.AbandonDependencies c => AbandonDependencies(state, c, now),
+            TaskCommand.Approve c => Approve(state, c, now),
+            TaskCommand.Reject c => Reject(state, c, now),
+            TaskCommand.TakeOver c => TakeOver(state, c, now),
             _ => throw new ArgumentOutOfRangeException(nameof(command), command, "Unknown command"),
         };
     }
@@ -174,6 +198,90 @@ public static class TaskLifecycle
             UpdatedAt = now,
         }, TaskEventType.Enqueued);
     }
+
+    private static Transition ReleaseDependencies(TaskInfo s, DateTimeOffset now)
+    {
+        if (s.Status != TaskStatus.WaitingOnDependencies)
+        {
+            return Transition.Reject($"Task {s.Id} is {s.Status}, not waiting on dependencies.");
+        }
+        if (s.RequiresApproval)
+        {
+            return Transition.To(s with { Status = TaskStatus.AwaitingApproval, UpdatedAt = now }, TaskEventType.AwaitingApproval);
+        }
+        return Transition.To(Runnable(s, now), TaskEventType.Enqueued);
+    }
+
+    private static Transition AbandonDependencies(TaskInfo s, TaskCommand.AbandonDependencies c, DateTimeOffset now)
+    {
+        if (s.Status != TaskStatus.WaitingOnDependencies)
+        {
+            return Transition.Reject($"Task {s.Id} is {s.Status}, not waiting on dependencies.");
+        }
+        if (c.Skip)
+        {
+            return Transition.To(Finished(s, TaskStatus.Cancelled, now) with { CancelReason = c.Detail }, TaskEventType.Cancelled);
+        }
+        if (s.OnDependencyFailure == DependencyFailurePolicy.Cancel)
+        {
+            return Transition.To(Finished(s, TaskStatus.Cancelled, now) with { CancelReason = c.Detail },
+                TaskEventType.DependencyFailed, TaskEventType.Cancelled);
+        }
+        var error = new TaskError { Type = DependencyFailedType, Message = c.Detail, Attempt = s.Attempt, At = now, Retryable = false };
+        return Transition.To(Finished(s, TaskStatus.DeadLettered, now) with { LastError = error },
+            TaskEventType.DependencyFailed, TaskEventType.DeadLettered);
+    }
+
+    private static Transition Approve(TaskInfo s, TaskCommand.Approve c, DateTimeOffset now)
+    {
+        if (NotAwaitingApproval(s) is { } rejected)
+        {
+            return rejected;
+        }
+        var decision = new ApprovalDecision
+        {
+            Action = c.NewPayload is null ? ApprovalAction.Accept : ApprovalAction.Modify,
+            By = c.By,
+            At = now,
+            Comment = c.Comment,
+        };
+        var approved = s with { Payload = c.NewPayload ?? s.Payload, Approvals = [.. s.Approvals, decision] };
+        return Transition.To(Runnable(approved, now), TaskEventType.Approved, TaskEventType.Enqueued);
+    }
+
+    private static Transition Reject(TaskInfo s, TaskCommand.Reject c, DateTimeOffset now)
+    {
+        if (NotAwaitingApproval(s) is { } rejected)
+        {
+            return rejected;
+        }
+        var decision = new ApprovalDecision { Action = ApprovalAction.Reject, By = c.By, At = now, Comment = c.Reason };
+        return Transition.To(Finished(s, TaskStatus.Rejected, now) with { CancelReason = c.Reason, Approvals = [.. s.Approvals, decision] },
+            TaskEventType.Rejected);
+    }
+
+    private static Transition TakeOver(TaskInfo s, TaskCommand.TakeOver c, DateTimeOffset now)
+    {
+        if (NotAwaitingApproval(s) is { } rejected)
+        {
+            return rejected;
+        }
+        var decision = new ApprovalDecision { Action = ApprovalAction.TakeOver, By = c.By, At = now, Comment = c.Comment };
+        return Transition.To(Finished(s, TaskStatus.Succeeded, now) with
+        {
+            Result = c.Result,
+            ResultExpiresAt = now + s.ResultTtl,
+            Approvals = [.. s.Approvals, decision],
+        }, TaskEventType.TakenOver, TaskEventType.Complete);
+    }
+
+    private static Transition? NotAwaitingApproval(TaskInfo s) => s.Status == TaskStatus.AwaitingApproval ? null
+        : Transition.Reject($"Task {s.Id} is {s.Status}, not awaiting approval.");
+
+    /// <summary>Ready for its queue: queued, or scheduled while its own due time lies ahead.</summary>
+    private static TaskInfo Runnable(TaskInfo s, DateTimeOffset now) => s.DueAt is { } due && due > now
+        ? s with { Status = TaskStatus.Scheduled, UpdatedAt = now }
+        : s with { Status = TaskStatus.Queued, DueAt = null, UpdatedAt = now };
 
     private static TaskInfo Finished(TaskInfo s, TaskStatus status, DateTimeOffset now) =>
         s with { Status = status, FinishedAt = now, UpdatedAt = now, LeaseOwner = null, LeaseExpiresAt = null, DueAt = null };

@@ -60,16 +60,86 @@ public static class TaskSpecValidator
         {
             return Invalid($"Idempotency key must be 1 to {TaskIds.MaxIdempotencyKeyLength} characters.");
         }
+        if (DependencyError(spec) is { } dependencyError)
+        {
+            return dependencyError;
+        }
         return spec.Retry is { } retry ? RetryError(retry, limits) : null;
+    }
+
+    /// <summary>Most dependencies one task may name.</summary>
+    public const int MaxDependencies = 100;
+
+    private static TaskValidationException? DependencyError(TaskSpec spec)
+    {
+        if (!Enum.IsDefined(spec.RunWhen) || !Enum.IsDefined(spec.OnDependencyFailure))
+        {
+            return Invalid("runWhen or onDependencyFailure has an unknown value.");
+        }
+        if (spec.DependsOn is not { } dependsOn)
+        {
+            return null;
+        }
+        if (dependsOn.Count > MaxDependencies)
+        {
+            return Invalid($"A task depends on at most {MaxDependencies} tasks; this one names {dependsOn.Count}.");
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var id in dependsOn)
+        {
+            if (string.IsNullOrWhiteSpace(id) || id.Length > 200)
+            {
+                return Invalid("A dependency is a task id of 1 to 200 characters.");
+            }
+            if (!seen.Add(id))
+            {
+                return Invalid($"Dependency {id} is named twice.");
+            }
+        }
+        return null;
     }
 
     /// <summary>A fingerprint of everything in the spec but its idempotency key.</summary>
     public static string Fingerprint(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(spec with { IdempotencyKey = null });
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(spec with { IdempotencyKey = null }, FingerprintJson);
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
+
+    // Fields added after the first release are left out while unset, so the fingerprints of tasks stored before
+    // them stay what they were (a replay of an old idempotency key must still match).
+    private static readonly string[] LaterFields =
+        [nameof(TaskSpec.DependsOn), nameof(TaskSpec.RunWhen), nameof(TaskSpec.OnDependencyFailure), nameof(TaskSpec.RequiresApproval),
+         nameof(TaskSpec.WorkflowId), nameof(TaskSpec.WorkflowKey)];
+
+    private static readonly JsonSerializerOptions FingerprintJson = new()
+    {
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type != typeof(TaskSpec))
+                    {
+                        return;
+                    }
+                    foreach (var property in info.Properties.Where(p => LaterFields.Contains(p.Name)))
+                    {
+                        property.ShouldSerialize = (_, value) => value switch
+                        {
+                            null => false,
+                            bool b => b,
+                            DependencyCondition c => c != default,
+                            DependencyFailurePolicy f => f != default,
+                            _ => true,
+                        };
+                    }
+                },
+            },
+        },
+    };
 
     /// <summary>True for a queue or action name we accept.</summary>
     public static bool IsValidName(string? name)

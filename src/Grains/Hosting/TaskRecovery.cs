@@ -22,6 +22,7 @@ internal sealed partial class TaskRecovery(
     private readonly CancellationTokenSource _stopping = new();
     private Task? _sweeper;
     private Task? _watcher;
+    private Task? _dependencies;
 
     public void Participate(ISiloLifecycle lifecycle) =>
         lifecycle.Subscribe(nameof(TaskRecovery), ServiceLifecycleStage.Active + 1, OnStart, OnStop);
@@ -31,6 +32,39 @@ internal sealed partial class TaskRecovery(
         await WakePartitionsAsync(cancellationToken);
         _sweeper = Task.Run(() => SweepResultsAsync(_stopping.Token), CancellationToken.None);
         _watcher = Task.Run(() => WatchMembershipAsync(_stopping.Token), CancellationToken.None);
+        _dependencies = Task.Run(() => SweepWaitingTasksAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The safety net of dependencies: a dependency wakes its dependents when it ends, but that call is lost if its silo
+    /// dies right then (or a dependent crashed before registering). So every waiting task is re-checked now and then:
+    /// it registers with its dependencies again and reads how they stand.
+    /// </summary>
+    private async Task SweepWaitingTasksAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.DependencySweepInterval, time);
+        do
+        {
+            try
+            {
+                string? after = null;
+                while (true)
+                {
+                    var ids = await store.ListIdsAsync(null, Tasks.TaskStatus.WaitingOnDependencies, 500, after, cancellationToken);
+                    if (ids.Count == 0)
+                    {
+                        break;
+                    }
+                    await Task.WhenAll(ids.Select(id => grains.GetGrain<ITaskGrain>(id).CheckDependencies(watch: true)));
+                    after = ids[^1];
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDependencySweepFailed(ex);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
     }
 
     private async Task WakePartitionsAsync(CancellationToken cancellationToken)
@@ -78,7 +112,7 @@ internal sealed partial class TaskRecovery(
     private async Task OnStop(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        foreach (var background in new[] { _sweeper, _watcher })
+        foreach (var background in new[] { _sweeper, _watcher, _dependencies })
         {
             if (background is not null)
             {
@@ -118,6 +152,9 @@ internal sealed partial class TaskRecovery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waking queue partitions after a silo died failed; their reminders will recover them")]
     private partial void LogWakeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dependency sweep failed; it runs again at the next interval")]
+    private partial void LogDependencySweepFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Result sweep failed; it runs again at the next interval")]
     private partial void LogSweepFailed(Exception exception);

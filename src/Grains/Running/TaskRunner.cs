@@ -9,7 +9,8 @@ using Orleans.Runtime;
 namespace OmniActors.Running;
 
 /// <summary>One attempt handed to the runner.</summary>
-internal sealed record RunRequest(string TaskId, string Queue, string Action, int Attempt, string Payload, TimeSpan Timeout);
+internal sealed record RunRequest(string TaskId, string Queue, string Action, int Attempt, string Payload, TimeSpan Timeout,
+    IReadOnlyList<DependencyResult>? Dependencies = null);
 
 /// <summary>
 /// Runs handlers outside grain turns, on the thread pool, bounded per silo. A handler may block or burn CPU
@@ -104,7 +105,7 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
             await using var scope = _services.CreateAsyncScope();
             var handler = (IActionHandler)scope.ServiceProvider.GetRequiredService(registration.HandlerType);
             var context = new ActionContext(request.TaskId, request.Queue, request.Action, request.Attempt, request.Payload, _silo,
-                () => HeartbeatAsync(e), linked.Token);
+                () => HeartbeatAsync(e), linked.Token) { Dependencies = request.Dependencies ?? [] };
             // Task.Run: a handler that blocks before its first await must not block this loop.
             var work = Task.Run(() => handler.ExecuteAsync(context), CancellationToken.None);
             var result = await work.WaitAsync(request.Timeout + _options.CancellationGrace, _time, CancellationToken.None);

@@ -15,6 +15,12 @@ public interface ITaskStore
     /// <summary>Inserts (Version 0) or updates (Version matches the stored one) a task; returns the new version.</summary>
     Task<long> SaveAsync(TaskInfo state, CancellationToken cancellationToken = default);
 
+    /// <summary>The rows of those ids that exist (any order).</summary>
+    Task<IReadOnlyList<TaskInfo>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
+    /// <summary>The tasks of a workflow, oldest first.</summary>
+    Task<IReadOnlyList<TaskInfo>> ListWorkflowAsync(string workflowId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes a task whose stored version matches.</summary>
     Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default);
 

@@ -17,7 +17,8 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
     protected const string InsertSql =
         $"INSERT INTO omni_tasks ({Columns}) VALUES (@id, @queue, @partition, @action, @payload, @priority, @status, @attempt, " +
         "@retry_policy, @timeout_ms, @result_ttl_ms, @created_at, @updated_at, @due_at, @started_at, @finished_at, @lease_expires_at, " +
-        "@lease_owner, @result, @result_expires_at, @last_error, @idempotency_key, @spec_hash, @cancel_reason, @version) " +
+        "@lease_owner, @result, @result_expires_at, @last_error, @idempotency_key, @spec_hash, @cancel_reason, @version, " +
+        "@depends_on, @run_when, @on_dependency_failure, @dependents, @workflow_id, @workflow_key, @requires_approval, @approvals) " +
         "ON CONFLICT (id) DO NOTHING";
 
     /// <summary>Compare-and-set update: changes nothing unless the stored version is the one the writer read.</summary>
@@ -26,7 +27,8 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         "status = @status, attempt = @attempt, retry_policy = @retry_policy, timeout_ms = @timeout_ms, result_ttl_ms = @result_ttl_ms, " +
         "updated_at = @updated_at, due_at = @due_at, started_at = @started_at, finished_at = @finished_at, " +
         "lease_expires_at = @lease_expires_at, lease_owner = @lease_owner, result = @result, result_expires_at = @result_expires_at, " +
-        "last_error = @last_error, cancel_reason = @cancel_reason, version = @version WHERE id = @id AND version = @expected_version";
+        "last_error = @last_error, cancel_reason = @cancel_reason, version = @version, dependents = @dependents, " +
+        "requires_approval = @requires_approval, approvals = @approvals WHERE id = @id AND version = @expected_version";
 
     /// <summary>Compare-and-set delete.</summary>
     protected const string DeleteSql = "DELETE FROM omni_tasks WHERE id = @id AND version = @expected_version";
@@ -97,6 +99,28 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         var rows = await QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE id = @id", cmd => Add(cmd, "@id", id), cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
+
+    public async Task<IReadOnlyList<TaskInfo>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        var names = ids.Select((_, i) => "@id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        return await QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE id IN ({string.Join(", ", names)})", cmd =>
+        {
+            var i = 0;
+            foreach (var id in ids)
+            {
+                Add(cmd, names[i++], id);
+            }
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<TaskInfo>> ListWorkflowAsync(string workflowId, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE workflow_id = @workflow ORDER BY created_at, id",
+            cmd => Add(cmd, "@workflow", workflowId), cancellationToken);
 
     public Task<IReadOnlyList<TaskInfo>> LoadPartitionAsync(string queue, int partition, CancellationToken cancellationToken = default) =>
         QueryAsync(

@@ -14,13 +14,15 @@ internal static class TaskRowMapping
     public const string Columns =
         "id, queue, partition, action, payload, priority, status, attempt, retry_policy, timeout_ms, result_ttl_ms, " +
         "created_at, updated_at, due_at, started_at, finished_at, lease_expires_at, lease_owner, result, " +
-        "result_expires_at, last_error, idempotency_key, spec_hash, cancel_reason, version";
+        "result_expires_at, last_error, idempotency_key, spec_hash, cancel_reason, version, " +
+        "depends_on, run_when, on_dependency_failure, dependents, workflow_id, workflow_key, requires_approval, approvals";
 
     private static readonly (TaskStatus Status, string Name)[] StatusNames =
     [
         (TaskStatus.Scheduled, "scheduled"), (TaskStatus.Queued, "queued"), (TaskStatus.Running, "running"),
         (TaskStatus.Succeeded, "succeeded"), (TaskStatus.Retrying, "retrying"), (TaskStatus.DeadLettered, "dead_lettered"),
         (TaskStatus.Cancelled, "cancelled"), (TaskStatus.WaitingOnDependencies, "waiting"), (TaskStatus.AwaitingApproval, "awaiting_approval"),
+        (TaskStatus.Rejected, "rejected"),
     ];
 
     public static string ToDb(TaskStatus status) => StatusNames.First(s => s.Status == status).Name;
@@ -60,7 +62,20 @@ internal static class TaskRowMapping
         add("@cancel_reason", (object?)t.CancelReason ?? DBNull.Value);
         add("@version", newVersion);
         add("@expected_version", t.Version);
+        add("@depends_on", List(t.DependsOn));
+        add("@run_when", t.RunWhen.ToString());
+        add("@on_dependency_failure", t.OnDependencyFailure.ToString());
+        add("@dependents", List(t.Dependents));
+        add("@workflow_id", (object?)t.WorkflowId ?? DBNull.Value);
+        add("@workflow_key", (object?)t.WorkflowKey ?? DBNull.Value);
+        add("@requires_approval", t.RequiresApproval ? 1 : 0);
+        add("@approvals", t.Approvals.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(t.Approvals));
     }
+
+    private static object List(IReadOnlyList<string> items) => items.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(items);
+
+    private static List<string> List(DbDataReader r, int i) =>
+        Str(r, i) is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
 
     public static TaskInfo Read(DbDataReader r) => new()
     {
@@ -89,6 +104,14 @@ internal static class TaskRowMapping
         SpecHash = Str(r, 22),
         CancelReason = Str(r, 23),
         Version = r.GetInt64(24),
+        DependsOn = List(r, 25),
+        RunWhen = Str(r, 26) is { } when ? Enum.Parse<DependencyCondition>(when) : default,
+        OnDependencyFailure = Str(r, 27) is { } policy ? Enum.Parse<DependencyFailurePolicy>(policy) : default,
+        Dependents = List(r, 28),
+        WorkflowId = Str(r, 29),
+        WorkflowKey = Str(r, 30),
+        RequiresApproval = !r.IsDBNull(31) && Convert.ToInt64(r.GetValue(31), CultureInfo.InvariantCulture) != 0,
+        Approvals = Str(r, 32) is { } approvals ? JsonSerializer.Deserialize<List<ApprovalDecision>>(approvals) ?? [] : [],
     };
 
     public static void Add(DbCommand cmd, string name, object value)

@@ -100,11 +100,119 @@ internal sealed partial class TaskGrain(
         {
             throw invalid;
         }
+        if (spec.DependsOn is { Count: > 0 } dependsOn)
+        {
+            await CheckDependenciesExistAsync(dependsOn);
+        }
         var queue = spec.Queue ?? TaskDefaults.DefaultQueue;
         var created = TaskLifecycle.Create(Id, topology.PartitionOf(queue, Id), spec, _options.DefaultsFor(actions.Find(spec.Action)), fingerprint, now);
         var state = await PersistAsync(created, now);
-        await Partition(state).Enqueue(EntryOf(state));
+        if (state.Status == TaskStatus.WaitingOnDependencies)
+        {
+            // Stored first, then registered with each dependency: a dependency ending meanwhile either answers the
+            // registration as ended, or (registered before it ended) wakes us. Either way nothing is missed.
+            state = await ResolveDependenciesAsync(watch: true);
+        }
+        else if (IsPending(state.Status))
+        {
+            await Partition(state).Enqueue(EntryOf(state));
+        }
         return new SubmitResult { Task = View(state, now), Created = true };
+    }
+
+    private async Task CheckDependenciesExistAsync(IReadOnlyList<string> dependsOn)
+    {
+        if (dependsOn.Contains(Id, StringComparer.Ordinal))
+        {
+            throw new TaskValidationException(ErrorCodes.DependencyNotFound, $"Task {Id} cannot depend on itself.");
+        }
+        var found = (await store.GetManyAsync(dependsOn.ToList())).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+        var missing = dependsOn.Where(d => !found.Contains(d)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new TaskValidationException(ErrorCodes.DependencyNotFound,
+                $"The task depends on {string.Join(", ", missing)}, which {(missing.Count == 1 ? "does" : "do")} not exist; nothing was created.");
+        }
+    }
+
+    public async Task<TaskStatus?> WatchDependent(string dependentId)
+    {
+        ArgumentNullException.ThrowIfNull(dependentId);
+        if (await LoadAsync() is not { } state)
+        {
+            return null;
+        }
+        if (state.Status.IsTerminal() || state.Dependents.Contains(dependentId, StringComparer.Ordinal))
+        {
+            return state.Status;
+        }
+        var now = time.GetUtcNow();
+        return (await PersistAsync(Transition.To(state with { Dependents = [.. state.Dependents, dependentId] }), now)).Status;
+    }
+
+    public async Task CheckDependencies(bool watch)
+    {
+        if (await LoadAsync() is { Status: TaskStatus.WaitingOnDependencies })
+        {
+            await ResolveDependenciesAsync(watch);
+        }
+    }
+
+    /// <summary>Reads how the dependencies stand and applies the verdict of <see cref="DependencyRules"/>.</summary>
+    private async Task<TaskInfo> ResolveDependenciesAsync(bool watch)
+    {
+        var dependsOn = _state!.DependsOn;
+        Dictionary<string, TaskStatus?> statuses;
+        if (watch)
+        {
+            var answers = await Task.WhenAll(dependsOn.Select(async d => (Id: d, Status: await GrainFactory.GetGrain<ITaskGrain>(d).WatchDependent(Id))));
+            statuses = answers.ToDictionary(a => a.Id, a => a.Status, StringComparer.Ordinal);
+        }
+        else
+        {
+            // A dependency stores its end before it tells us, so the table is enough (and calls no grain back).
+            var rows = await store.GetManyAsync(dependsOn.ToList());
+            statuses = dependsOn.ToDictionary(d => d, d => rows.FirstOrDefault(r => r.Id == d)?.Status, StringComparer.Ordinal);
+        }
+        var state = _state!;
+        if (state.Status != TaskStatus.WaitingOnDependencies)
+        {
+            return state;
+        }
+        var (verdict, detail) = DependencyRules.Evaluate(state, statuses);
+        if (DependencyRules.CommandFor(verdict, detail) is not { } command)
+        {
+            return state;
+        }
+        var now = time.GetUtcNow();
+        var after = await PersistAsync(TaskLifecycle.Apply(state, command, now), now);
+        if (IsPending(after.Status))
+        {
+            await Partition(after).Enqueue(EntryOf(after));
+        }
+        return after;
+    }
+
+    public async Task<TaskInfo> Decide(ApprovalRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (ApprovalRules.Validate(request, _options.Limits) is { } invalid)
+        {
+            throw invalid;
+        }
+        var state = await ExistingAsync();
+        var now = time.GetUtcNow();
+        var transition = TaskLifecycle.Apply(state, ApprovalRules.CommandFor(request), now);
+        if (!transition.Accepted)
+        {
+            throw new ConflictException(ErrorCodes.NotAwaitingApproval, transition.Rejection!);
+        }
+        var after = await PersistAsync(transition, now);
+        if (IsPending(after.Status))
+        {
+            await Partition(after).Enqueue(EntryOf(after));
+        }
+        return View(after, now);
     }
 
     public async Task<TaskInfo?> Get() => await LoadAsync() is { } state ? View(state, time.GetUtcNow()) : null;
@@ -201,8 +309,9 @@ internal sealed partial class TaskGrain(
             var notDue = state.Status is TaskStatus.Scheduled or TaskStatus.Retrying ? state.DueAt : null;
             return new StartResult { Kind = StartKind.NotRunnable, DueAt = notDue };
         }
+        var dependencies = state.DependsOn.Count > 0 ? await DependencyResultsAsync(state, now) : null;
         var running = await PersistAsync(transition, now);
-        if (!runner.TryStart(new RunRequest(Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout)))
+        if (!runner.TryStart(new RunRequest(Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout, dependencies)))
         {
             // The silo began stopping between the check and now: give the attempt back.
             await PersistAsync(TaskLifecycle.Apply(running, new TaskCommand.Interrupt(running.Attempt), now), now);
@@ -284,6 +393,21 @@ internal sealed partial class TaskGrain(
         };
     }
 
+    /// <summary>What the handler sees of its dependencies: how each ended and its result while it has not expired.</summary>
+    private async Task<IReadOnlyList<DependencyResult>> DependencyResultsAsync(TaskInfo state, DateTimeOffset now)
+    {
+        var rows = (await store.GetManyAsync(state.DependsOn.ToList())).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        return state.DependsOn.Select(d => rows.TryGetValue(d, out var row)
+            ? new DependencyResult
+            {
+                TaskId = d,
+                WorkflowKey = row.WorkflowId is not null && row.WorkflowId == state.WorkflowId ? row.WorkflowKey : null,
+                Status = row.Status,
+                Result = View(row, now).Result,
+            }
+            : new DependencyResult { TaskId = d, Status = TaskStatus.Cancelled }).ToList();
+    }
+
     private bool IsActive(string owner)
     {
         try
@@ -325,6 +449,15 @@ internal sealed partial class TaskGrain(
             foreach (var waiter in _waiters.ToList())
             {
                 waiter.TrySetResult();
+            }
+            if (before?.Status.IsTerminal() != true)
+            {
+                // Not awaited: a dependent may be waiting on this grain right now (its registration), and a lost wake-up is
+                // caught by the recovery sweep of waiting tasks. The dependent reads our stored end, written above.
+                foreach (var dependent in _state.Dependents)
+                {
+                    GrainFactory.GetGrain<ITaskGrain>(dependent).CheckDependencies(watch: false).Ignore();
+                }
             }
             DeactivateOnIdle();
         }

@@ -24,6 +24,8 @@ public sealed class TaskOptions
     public TimeSpan DefaultRetryMaxDelay { get; set; } = TimeSpan.FromMinutes(5);
     /// <summary>How often expired results are swept out of the table.</summary>
     public TimeSpan ResultSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>How often tasks waiting on dependencies are re-checked, in case a wake-up was lost to a crash.</summary>
+    public TimeSpan DependencySweepInterval { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>Most tasks in one batch submission.</summary>
     [Range(1, 100_000)] public int MaxBatchSize { get; set; } = 1000;
 

@@ -21,6 +21,8 @@ internal static class Problems
     public static (int Status, string Title, string Code) Classify(Exception exception) => exception switch
     {
         TaskValidationException { Code: ErrorCodes.PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge, "Payload too large", ErrorCodes.PayloadTooLarge),
+        TaskValidationException { Code: ErrorCodes.WorkflowCycle } => (StatusCodes.Status422UnprocessableEntity, "Workflow has a cycle", ErrorCodes.WorkflowCycle),
+        TaskValidationException { Code: ErrorCodes.DependencyNotFound } => (StatusCodes.Status422UnprocessableEntity, "Unknown dependency", ErrorCodes.DependencyNotFound),
         TaskValidationException v => (StatusCodes.Status400BadRequest, "Invalid request", v.Code),
         NotFoundException => (StatusCodes.Status404NotFound, "Not found", ErrorCodes.NotFound),
         ConflictException c => (StatusCodes.Status409Conflict, "Conflict", c.Code),

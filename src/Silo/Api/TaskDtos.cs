@@ -27,6 +27,14 @@ public sealed record EnqueueRequest
     public RetryRequest? Retry { get; init; }
     /// <summary>How long to keep the result.</summary>
     public double? ResultTtlSeconds { get; init; }
+    /// <summary>Ids of tasks this one waits for.</summary>
+    public IReadOnlyList<string>? DependsOn { get; init; }
+    /// <summary>When it runs after its dependencies: <c>all_succeeded</c> (default), <c>any_failed</c>, <c>all_ended</c>.</summary>
+    public DependencyCondition? RunWhen { get; init; }
+    /// <summary>What a failed dependency does to it: <c>fail</c> (default) or <c>cancel</c>.</summary>
+    public DependencyFailurePolicy? OnDependencyFailure { get; init; }
+    /// <summary>Wait for a person's approval before running.</summary>
+    public bool? RequiresApproval { get; init; }
 
     /// <summary>The spec this request asks for; <paramref name="headerKey"/> is the <c>Idempotency-Key</c> header.</summary>
     public TaskSpec ToSpec(string? headerKey)
@@ -51,6 +59,10 @@ public sealed record EnqueueRequest
             Timeout = Seconds(TimeoutSeconds, "timeoutSeconds"),
             Retry = Retry?.ToPolicy(),
             ResultTtl = Seconds(ResultTtlSeconds, "resultTtlSeconds"),
+            DependsOn = DependsOn is { Count: > 0 } ? DependsOn : null,
+            RunWhen = RunWhen ?? default,
+            OnDependencyFailure = OnDependencyFailure ?? default,
+            RequiresApproval = RequiresApproval ?? false,
         };
     }
 
@@ -127,6 +139,13 @@ public sealed record TaskDto
     public TaskError? LastError { get; init; }
     public string? IdempotencyKey { get; init; }
     public string? CancelReason { get; init; }
+    public IReadOnlyList<string>? DependsOn { get; init; }
+    public DependencyCondition? RunWhen { get; init; }
+    public DependencyFailurePolicy? OnDependencyFailure { get; init; }
+    public string? WorkflowId { get; init; }
+    public string? WorkflowKey { get; init; }
+    public bool RequiresApproval { get; init; }
+    public IReadOnlyList<ApprovalDecision>? Approvals { get; init; }
 
     /// <summary>Maps a task.</summary>
     public static TaskDto From(TaskInfo t)
@@ -154,6 +173,13 @@ public sealed record TaskDto
             LastError = t.LastError,
             IdempotencyKey = t.IdempotencyKey,
             CancelReason = t.CancelReason,
+            DependsOn = t.DependsOn.Count > 0 ? t.DependsOn : null,
+            RunWhen = t.DependsOn.Count > 0 ? t.RunWhen : null,
+            OnDependencyFailure = t.DependsOn.Count > 0 ? t.OnDependencyFailure : null,
+            WorkflowId = t.WorkflowId,
+            WorkflowKey = t.WorkflowKey,
+            RequiresApproval = t.RequiresApproval,
+            Approvals = t.Approvals.Count > 0 || t.RequiresApproval ? t.Approvals : null,
         };
     }
 
