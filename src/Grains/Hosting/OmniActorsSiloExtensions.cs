@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OmniActors.Actions;
+using OmniActors.Lifecycle;
 using OmniActors.Queues;
 using OmniActors.Running;
 using OmniActors.Storage;
@@ -39,6 +40,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TaskRunner>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaBootstrap>();
+        silo.AddOmniLifecycle(configuration);
 
         services.AddHttpClient(HttpAction.ClientName);
         services.AddAction<NoopAction>("noop");

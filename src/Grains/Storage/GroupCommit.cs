@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using OmniActors.Errors;
+using OmniActors.Lifecycle;
 using OmniActors.Tasks;
 
 namespace OmniActors.Storage;
@@ -13,8 +14,11 @@ internal enum WriteKind
 }
 
 /// <summary>One grain's write waiting for the next group commit.</summary>
-internal sealed class PendingWrite(WriteKind kind, string id, TaskInfo? state, long expectedVersion)
+internal sealed class PendingWrite(WriteKind kind, string id, TaskInfo? state, long expectedVersion, IReadOnlyList<LifecycleEvent>? events = null)
 {
+    /// <summary>Event-log rows to append in the same transaction, only if this write itself succeeds.</summary>
+    public IReadOnlyList<LifecycleEvent>? Events { get; } = events;
+
     public WriteKind Kind { get; } = kind;
     public string Id { get; } = id;
     public TaskInfo? State { get; } = state;

@@ -1,3 +1,4 @@
+using OmniActors.Lifecycle;
 using OmniActors.Tasks;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
@@ -20,6 +21,10 @@ public interface ITaskStore
 
     /// <summary>The tasks of a workflow, oldest first.</summary>
     Task<IReadOnlyList<TaskInfo>> ListWorkflowAsync(string workflowId, CancellationToken cancellationToken = default);
+
+    /// <summary>As <see cref="SaveAsync(TaskInfo, CancellationToken)"/>, appending the transition's events to the event log in the same transaction.</summary>
+    Task<long> SaveAsync(TaskInfo state, IReadOnlyList<LifecycleEvent> events, CancellationToken cancellationToken = default) =>
+        SaveAsync(state, cancellationToken);
 
     /// <summary>Deletes a task whose stored version matches.</summary>
     Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using OmniActors.Errors;
+using OmniActors.Lifecycle;
 using OmniActors.Tasks;
 using static OmniActors.Storage.TaskRowMapping;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
@@ -89,6 +90,22 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(state);
         return _committer.Enqueue(new PendingWrite(WriteKind.Save, state.Id, state, state.Version));
+    }
+
+    public Task<long> SaveAsync(TaskInfo state, IReadOnlyList<LifecycleEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return _committer.Enqueue(new PendingWrite(WriteKind.Save, state.Id, state, state.Version, LogEvents ? events : null));
+    }
+
+    /// <summary>Whether saves append their events to <c>omni_event_log</c> (<see cref="EventLogOptions.Enabled"/>).</summary>
+    protected bool LogEvents { get; init; } = true;
+
+    /// <summary>True when a write committed on its own and carries event-log rows to append after it.</summary>
+    protected static bool HasEventsToLog(PendingWrite w)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        return w.Rejection is null && w.Events is { Count: > 0 };
     }
 
     public Task DeleteAsync(string id, long expectedVersion, CancellationToken cancellationToken = default) =>

@@ -6,10 +6,11 @@ namespace OmniActors.Tasks;
 /// <summary>
 /// A lifecycle event as published: which task, what happened, at which attempt and when. <paramref name="Elapsed"/>
 /// is the wait since the task became runnable (on <see cref="TaskEventType.Executing"/>) or the attempt's run time
-/// (on <see cref="TaskEventType.Complete"/> and <see cref="TaskEventType.Error"/>); null otherwise.
+/// (on <see cref="TaskEventType.Complete"/> and <see cref="TaskEventType.Error"/>); null otherwise. <paramref name="Silo"/> is
+/// the silo whose grain recorded it.
 /// </summary>
 public sealed record TaskLifecycleEvent(string TaskId, string Queue, string Action, TaskEventType Type, int Attempt, DateTimeOffset At, string? Detail,
-    TimeSpan? Elapsed = null)
+    TimeSpan? Elapsed = null, string? Silo = null)
 {
     /// <summary>The <see cref="Elapsed"/> of an event of <paramref name="type"/>, from the state before the transition.</summary>
     public static TimeSpan? ElapsedFor(TaskEventType type, TaskInfo? before, DateTimeOffset now) => (type, before) switch
@@ -28,6 +29,33 @@ public interface ITaskEventSink
 {
     /// <summary>Publishes the events of one transition, in order.</summary>
     void Publish(IReadOnlyList<TaskLifecycleEvent> events);
+}
+
+/// <summary>
+/// Every registered <see cref="ITaskEventSink"/> (metrics, the lifecycle streams, ...), called in registration order.
+/// Task grains take this one; a sink is added with <c>services.AddSingleton&lt;ITaskEventSink, MySink&gt;()</c>. A sink that
+/// throws does not keep the others from their events: publishing is notification, the transition is already stored.
+/// </summary>
+public sealed class TaskEventSinks(IEnumerable<ITaskEventSink> sinks)
+{
+    private readonly ITaskEventSink[] _sinks = sinks.ToArray();
+
+    /// <summary>Publishes the events of one transition to every sink.</summary>
+    public void Publish(IReadOnlyList<TaskLifecycleEvent> events)
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                sink.Publish(events);
+            }
+#pragma warning disable CA1031 // A notification sink's failure must not fail a transition that is already committed.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OmniActors.Actions;
 using OmniActors.Domain;
 using OmniActors.Errors;
+using OmniActors.Lifecycle;
 using OmniActors.Queues;
 using OmniActors.Running;
 using OmniActors.Storage;
@@ -24,7 +25,7 @@ internal sealed partial class TaskGrain(
     ActionRegistry actions,
     QueueTopology topology,
     IOptions<TaskOptions> taskOptions,
-    ITaskEventSink events,
+    TaskEventSinks events,
     ILocalSiloDetails silo,
     IClusterMembershipService membership,
     TimeProvider time,
@@ -425,10 +426,17 @@ internal sealed partial class TaskGrain(
     {
         var next = transition.State!;
         var before = _state;
+        var published = transition.Events.Count == 0
+            ? []
+            : transition.Events.Select(e => new TaskLifecycleEvent(Id, next.Queue, next.Action, e, next.Attempt, now,
+                DetailOf(e, next), TaskLifecycleEvent.ElapsedFor(e, before, now), Owner)).ToList();
         long version;
         try
         {
-            version = await store.SaveAsync(next);
+            // The events go into the event log in the row's own transaction (see EventLogStore).
+            version = published.Count == 0
+                ? await store.SaveAsync(next)
+                : await store.SaveAsync(next, published.Select(EventLogRows.FromTask).ToList());
         }
         catch (ConflictException)
         {
@@ -439,10 +447,9 @@ internal sealed partial class TaskGrain(
         }
         _state = next with { Version = version };
         _loaded = true;
-        if (transition.Events.Count > 0)
+        if (published.Count > 0)
         {
-            events.Publish(transition.Events.Select(e => new TaskLifecycleEvent(Id, next.Queue, next.Action, e, next.Attempt, now,
-                e == TaskEventType.Error ? next.LastError?.Message : null, TaskLifecycleEvent.ElapsedFor(e, before, now))).ToList());
+            events.Publish(published);
         }
         if (_state.Status.IsTerminal())
         {
@@ -463,6 +470,15 @@ internal sealed partial class TaskGrain(
         }
         return _state;
     }
+
+    /// <summary>What an event says beyond its type: the error, the next attempt's time, the cancel reason.</summary>
+    private static string? DetailOf(TaskEventType type, TaskInfo state) => type switch
+    {
+        TaskEventType.Error or TaskEventType.DeadLettered => state.LastError?.Message,
+        TaskEventType.Retry => state.DueAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        TaskEventType.Cancelled => state.CancelReason,
+        _ => null,
+    };
 
     private async Task<TaskInfo> ExistingAsync() => await LoadAsync() ?? throw new NotFoundException($"Task {Id} does not exist.");
 

@@ -61,7 +61,7 @@ public static class ApiExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
-        api.MapTasks().MapQueues().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals();
+        api.MapTasks().MapQueues().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapEventLog().MapEventStream();
 
         // Prometheus scrapes without a key unless OmniActors:Api:ProtectMetrics asks for one (bearer or basic auth).
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectMetrics)

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using OmniActors.Lifecycle;
 
 namespace OmniActors.Storage.Postgres;
 
@@ -13,9 +14,10 @@ internal sealed class PostgresTaskStore : SqlTaskStore
 {
     private readonly NpgsqlDataSource _dataSource;
 
-    public PostgresTaskStore(PostgresDataSource dataSource, IOptions<StorageOptions> options, ILogger<PostgresTaskStore> logger)
+    public PostgresTaskStore(PostgresDataSource dataSource, IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<PostgresTaskStore> logger)
         : base(options.Value.MaxBatchSize, logger)
     {
+        LogEvents = eventLog.Value.Enabled;
         ArgumentNullException.ThrowIfNull(dataSource);
         _dataSource = dataSource.Source;
     }
@@ -38,6 +40,26 @@ internal sealed class PostgresTaskStore : SqlTaskStore
         for (var i = 0; i < batch.Count; i++)
         {
             Settle(batch[i], commands.BatchCommands[i].RecordsAffected);
+        }
+        // Only the writes that won their compare-and-set log their events: a second batch in the same transaction
+        // (one more round trip, no extra commit), so the log never lacks nor invents a transition.
+        await using var log = new NpgsqlBatch(connection, tx);
+        foreach (var w in batch)
+        {
+            if (!HasEventsToLog(w))
+            {
+                continue;
+            }
+            foreach (var e in w.Events!)
+            {
+                var cmd = new NpgsqlBatchCommand(EventLogRows.InsertSql);
+                EventLogRows.Bind((name, value) => cmd.Parameters.AddWithValue(name, value), e);
+                log.BatchCommands.Add(cmd);
+            }
+        }
+        if (log.BatchCommands.Count > 0)
+        {
+            await log.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
     }

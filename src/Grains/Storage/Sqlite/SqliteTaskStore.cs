@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OmniActors.Lifecycle;
 
 namespace OmniActors.Storage.Sqlite;
 
@@ -12,9 +13,10 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     private readonly SqliteConnection _writer;
     private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
 
-    public SqliteTaskStore(IOptions<StorageOptions> options, ILogger<SqliteTaskStore> logger)
+    public SqliteTaskStore(IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<SqliteTaskStore> logger)
         : base(options.Value.MaxBatchSize, logger)
     {
+        LogEvents = eventLog.Value.Enabled;
         _connectionString = SqliteDatabase.ConnectionString(options.Value);
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
@@ -39,6 +41,18 @@ internal sealed class SqliteTaskStore : SqlTaskStore
             BindWrite(w, (name, value) => cmd.Parameters.AddWithValue(name, value));
             cmd.Transaction = tx;
             Settle(w, cmd.ExecuteNonQuery());
+            if (HasEventsToLog(w))
+            {
+                // The transition's events commit with its row or not at all: the log never lacks nor invents a transition.
+                var insert = Statement(EventLogRows.InsertSql);
+                insert.Transaction = tx;
+                foreach (var e in w.Events!)
+                {
+                    insert.Parameters.Clear();
+                    EventLogRows.Bind((name, value) => insert.Parameters.AddWithValue(name, value), e);
+                    insert.ExecuteNonQuery();
+                }
+            }
         }
         tx.Commit();
         return Task.CompletedTask;

@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OmniActors.Lifecycle;
+
+/// <summary>The event log, lifecycle streams and server-sent events (<c>OmniActors:EventLog</c>).</summary>
+public sealed class EventLogOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "OmniActors:EventLog";
+
+    /// <summary>Write task events to <c>omni_event_log</c> in the task row's transaction (off: streams and metrics only).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Publish lifecycle events on Orleans streams (per queue and all).</summary>
+    public bool Streams { get; set; } = true;
+
+    /// <summary>How often an idle server-sent-events connection gets a heartbeat comment.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")] public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Events a server-sent-events client may fall behind by before it is dropped (the silo never waits for it).</summary>
+    [Range(1, 1_000_000)] public int ClientBufferSize { get; set; } = 1024;
+
+    /// <summary>Most server-sent-events connections per silo.</summary>
+    [Range(1, 100_000)] public int MaxClients { get; set; } = 1000;
+
+    /// <summary>How often the log is re-read while clients listen, besides being woken by new events (catches what a lost stream item missed).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")] public TimeSpan TailPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long the tail waits for a missing sequence number (a transaction still committing on another silo) before skipping it (a rolled-back one).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")] public TimeSpan GapWait { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Events a silo buffers for the stream before dropping the newest (streams notify; the log keeps them).</summary>
+    [Range(16, 10_000_000)] public int StreamBufferSize { get; set; } = 65_536;
+
+    /// <summary>Most events in one stream item.</summary>
+    [Range(1, 100_000)] public int StreamBatchSize { get; set; } = 512;
+}

@@ -1,0 +1,156 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using OmniActors.Errors;
+using OmniActors.Storage;
+using OmniActors.Storage.Postgres;
+using OmniActors.Storage.Sqlite;
+
+namespace OmniActors.Lifecycle;
+
+/// <summary>
+/// Reads <c>omni_event_log</c>, and appends the events that have no task row to ride with (schedule, approval and
+/// webhook events) in their own transaction. Task events are appended by the task store, in the task row's transaction.
+/// </summary>
+public sealed class EventLogStore
+{
+    private readonly Func<CancellationToken, Task<DbConnection>> _open;
+
+    private EventLogStore(Func<CancellationToken, Task<DbConnection>> open) => _open = open;
+
+    /// <summary>The store on the configured storage.</summary>
+    public static EventLogStore Create(IServiceProvider services)
+    {
+        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (storage.IsPostgres)
+        {
+            var source = services.GetRequiredService<PostgresDataSource>().Source;
+            return new EventLogStore(async ct => await source.OpenConnectionAsync(ct));
+        }
+        var connectionString = SqliteDatabase.ConnectionString(storage);
+        return new EventLogStore(async ct =>
+        {
+            var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync(ct);
+            return connection;
+        });
+    }
+
+    /// <summary>Appends events in one transaction, in order; done once committed.</summary>
+    public async Task AppendAsync(IReadOnlyList<LifecycleEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+        await GuardAsync(async () =>
+        {
+            await using var connection = await _open(cancellationToken);
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var e in events)
+            {
+                await using var cmd = connection.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = EventLogRows.InsertSql;
+                EventLogRows.Bind((name, value) => Add(cmd, name, value), e);
+                await cmd.ExecuteNonQueryAsync(cancellationToken);
+            }
+            await tx.CommitAsync(cancellationToken);
+        }, "written");
+    }
+
+    /// <summary>A page of events matching the query, in sequence order.</summary>
+    public async Task<EventLogPage> QueryAsync(EventLogQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, EventLogQuery.MaxLimit);
+        var where = new List<string> { "seq > @after" };
+        var parameters = new List<(string, object)> { ("@after", query.After) };
+        void Filter(string clause, string name, object? value)
+        {
+            if (value is not null)
+            {
+                where.Add(clause);
+                parameters.Add((name, value));
+            }
+        }
+        Filter("seq <= @up_to", "@up_to", query.UpTo);
+        Filter("subject = @subject", "@subject", query.Subject);
+        Filter("kind = @kind", "@kind", query.Kind is { } kind ? LifecycleEventTypes.KindName(kind) : null);
+        Filter("queue = @queue", "@queue", query.Queue);
+        Filter("type = @type", "@type", query.Type);
+        Filter("at >= @from", "@from", query.From?.ToUnixTimeMilliseconds());
+        Filter("at < @to", "@to", query.To?.ToUnixTimeMilliseconds());
+        parameters.Add(("@limit", limit + 1));
+        var sql = $"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT @limit";
+        var rows = await ReadAsync(sql, parameters, cancellationToken);
+        var items = rows.Count > limit ? rows.Take(limit).ToList() : rows;
+        return new EventLogPage(items, rows.Count > limit ? items[^1].Sequence : null);
+    }
+
+    /// <summary>Events after a sequence, in order, whatever their subject (the tail reads this).</summary>
+    public Task<IReadOnlyList<LifecycleEvent>> ReadAfterAsync(long after, int limit, CancellationToken cancellationToken = default) =>
+        ReadAsync($"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE seq > @after ORDER BY seq LIMIT @limit",
+            [("@after", after), ("@limit", limit)], cancellationToken);
+
+    /// <summary>The highest sequence stored (0 for an empty log).</summary>
+    public async Task<long> LastSequenceAsync(CancellationToken cancellationToken = default)
+    {
+        long last = 0;
+        await GuardAsync(async () =>
+        {
+            await using var connection = await _open(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM omni_event_log";
+            last = Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }, "read");
+        return last;
+    }
+
+    private async Task<IReadOnlyList<LifecycleEvent>> ReadAsync(string sql, IEnumerable<(string Name, object Value)> parameters, CancellationToken cancellationToken)
+    {
+        var rows = new List<LifecycleEvent>();
+        await GuardAsync(async () =>
+        {
+            await using var connection = await _open(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                Add(cmd, name, value);
+            }
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                rows.Add(EventLogRows.Read(reader));
+            }
+        }, "read");
+        return rows;
+    }
+
+    private static async Task GuardAsync(Func<Task> work, string what)
+    {
+        try
+        {
+            await work();
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The event log could not be {what}: {ex.Message}");
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is DbException or System.Net.Sockets.SocketException)
+        {
+            throw new StorageUnavailableException($"The event log could not be reached: {ex.Message}");
+        }
+    }
+
+    private static void Add(DbCommand cmd, string name, object value)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        cmd.Parameters.Add(p);
+    }
+}

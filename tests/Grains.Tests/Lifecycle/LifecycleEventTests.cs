@@ -1,0 +1,276 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OmniActors.Lifecycle;
+using OmniActors.Tests.Http;
+using OmniActors.Tests.Support;
+
+namespace OmniActors.Tests.Lifecycle;
+
+/// <summary>
+/// The event log, <c>/api/event-log</c>, <c>/api/tasks/{id}/history</c> and <c>/api/events/stream</c> over real HTTP
+/// (Kestrel), on each storage provider.
+/// </summary>
+public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDisposable
+{
+    private static readonly string[] DeadLetteredTwice = ["enqueued", "executing", "error", "retry", "executing", "error", "dead_lettered"];
+
+    private readonly HttpClient _client = factory.CreateApiClient();
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private EventLogTail Tail => factory.Services.GetRequiredService<EventLogTail>();
+
+    private static object FailingTask(string queue, int attempts) =>
+        new { action = "test-fail", queue, retry = new { maxAttempts = attempts, initialDelaySeconds = 0.02, maxDelaySeconds = 0.05 } };
+
+    [Fact]
+    public async Task The_stream_sends_a_tasks_events_in_order_with_the_log_sequence_as_id()
+    {
+        var queue = Api.UniqueQueue("sse");
+        await using var sse = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}");
+
+        var id = (await _client.EnqueueAsync(FailingTask(queue, 2))).Id();
+        var events = await sse.EventsAsync(DeadLetteredTwice.Length);
+
+        Assert.Equal(DeadLetteredTwice, events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal("task", e.Event));
+        Assert.All(events, e => Assert.Equal(id, e.Subject));
+        Assert.All(events, e => Assert.Equal(queue, e.Json.GetProperty("queue").GetString()));
+        Assert.All(events, e => Assert.Equal(e.Sequence, e.Json.GetProperty("sequence").GetInt64()));
+        Assert.Equal(events.Select(e => e.Sequence).Order(), events.Select(e => e.Sequence));
+        Assert.Equal(events.Count, events.Select(e => e.Sequence).Distinct().Count());
+        Assert.Equal([0, 1, 1, 1, 2, 2, 2], events.Select(e => e.Json.GetProperty("attempt").GetInt32()));
+        Assert.Equal("failure of attempt 1", events[2].Json.GetProperty("detail").GetString());
+
+        // What the stream sent is what the log holds.
+        var history = await _client.GetAsync($"/api/tasks/{id}/history").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(events.Select(e => e.Sequence), history.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("sequence").GetInt64()));
+    }
+
+    [Fact]
+    public async Task Resuming_with_Last_Event_ID_replays_exactly_the_missed_events_then_goes_live()
+    {
+        var queue = Api.UniqueQueue("resume");
+        string lastSeen;
+        string blocked;
+        await using (var sse = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}"))
+        {
+            blocked = (await _client.EnqueueAsync(new { action = "test-block", queue })).Id();
+            var first = await sse.EventsAsync(2);
+            Assert.Equal(["enqueued", "executing"], first.Select(e => e.Type));
+            lastSeen = first[^1].Id!;
+        }
+
+        // While disconnected: the blocked task completes and two more tasks run.
+        factory.Probe.Gate(blocked).SetResult();
+        var others = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            others.Add((await _client.EnqueueAsync(new { action = "noop", queue })).Id());
+        }
+        foreach (var id in others.Append(blocked))
+        {
+            await _client.UntilStatusAsync(id, "succeeded");
+        }
+        var missed = await LogAsync($"/api/event-log?queue={queue}&cursor={lastSeen}");
+        Assert.Equal(7, missed.Count); // complete, then enqueued, executing, complete twice.
+
+        await using var resumed = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}", lastEventId: lastSeen);
+        var replayed = await resumed.EventsAsync(missed.Count);
+        Assert.Equal(missed.Select(e => e.GetProperty("sequence").GetInt64()), replayed.Select(e => e.Sequence));
+
+        // Then live, with nothing repeated.
+        var live = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+        var next = await resumed.EventsAsync(3);
+        Assert.All(next, e => Assert.Equal(live, e.Subject));
+        Assert.Equal(["enqueued", "executing", "complete"], next.Select(e => e.Type));
+        Assert.True(next[0].Sequence > replayed[^1].Sequence);
+
+        // A browser's first connection cannot send the header: the query parameter does the same.
+        await using var fromQuery = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}&lastEventId={lastSeen}");
+        var again = await fromQuery.EventsAsync(missed.Count + 3);
+        Assert.Equal(replayed.Concat(next).Select(e => e.Sequence), again.Select(e => e.Sequence));
+    }
+
+    [Fact]
+    public async Task The_event_log_holds_the_full_history_of_a_retried_then_dead_lettered_task()
+    {
+        var queue = Api.UniqueQueue("history");
+        var id = (await _client.EnqueueAsync(FailingTask(queue, 3))).Id();
+        await _client.UntilStatusAsync(id, "dead_lettered");
+
+        var history = await _client.GetAsync($"/api/tasks/{id}/history").ExpectAsync(HttpStatusCode.OK);
+        var items = history.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["enqueued", "executing", "error", "retry", "executing", "error", "retry", "executing", "error", "dead_lettered"],
+            items.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal([0, 1, 1, 1, 2, 2, 2, 3, 3, 3], items.Select(e => e.GetProperty("attempt").GetInt32()));
+        Assert.Equal(["failure of attempt 1", "failure of attempt 2", "failure of attempt 3"],
+            items.Where(e => e.GetProperty("type").GetString() == "error").Select(e => e.GetProperty("detail").GetString()));
+        Assert.All(items, e => Assert.Equal("test-fail", e.GetProperty("action").GetString()));
+        Assert.All(items, e => Assert.False(string.IsNullOrEmpty(e.GetProperty("silo").GetString())));
+        Assert.False(history.TryGetProperty("nextCursor", out _));
+
+        // The rows are in the table, in the task row's transactions.
+        Assert.Equal(10L, Convert.ToInt64(await factory.Database.ScalarAsync("SELECT count(*) FROM omni_event_log WHERE subject = @id", ("@id", id)),
+            System.Globalization.CultureInfo.InvariantCulture));
+
+        // Filters and paging over the same history.
+        Assert.Equal(3, (await LogAsync($"/api/event-log?task={id}&type=error")).Count);
+        Assert.Equal(3, (await LogAsync($"/api/event-log?queue={queue}&type=executing")).Count);
+        var paged = await LogAsync($"/api/event-log?task={id}", pageSize: 4);
+        Assert.Equal(items.Select(e => e.GetProperty("sequence").GetInt64()), paged.Select(e => e.GetProperty("sequence").GetInt64()));
+        var at = items[4].GetProperty("at").GetDateTimeOffset();
+        var since = await LogAsync($"/api/event-log?task={id}&from={Uri.EscapeDataString(at.ToString("O"))}");
+        Assert.All(since, e => Assert.True(e.GetProperty("at").GetDateTimeOffset() >= at));
+        Assert.Contains(since, e => e.GetProperty("type").GetString() == "dead_lettered");
+        var before = await LogAsync($"/api/event-log?task={id}&to={Uri.EscapeDataString(items[0].GetProperty("at").GetDateTimeOffset().AddMilliseconds(1).ToString("O"))}");
+        Assert.Equal("enqueued", before[0].GetProperty("type").GetString());
+        Assert.DoesNotContain(before, e => e.GetProperty("type").GetString() == "dead_lettered");
+    }
+
+    [Fact]
+    public async Task An_idle_stream_gets_heartbeat_comments()
+    {
+        await using var sse = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={Api.UniqueQueue("idle")}");
+        var started = DateTime.UtcNow;
+        for (var i = 0; i < 3; i++)
+        {
+            var frame = await sse.NextAsync(LifecycleSiloFactory.Heartbeat * 10);
+            Assert.False(frame.IsEvent);
+            Assert.Equal("heartbeat", frame.Comment);
+        }
+        Assert.True(DateTime.UtcNow - started >= LifecycleSiloFactory.Heartbeat * 2, "three heartbeats came at the configured interval, not at once");
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_is_dropped_while_others_get_every_event()
+    {
+        var queue = Api.UniqueQueue("slow");
+        var droppedBefore = Tail.DroppedListeners;
+        var listenersBefore = Tail.ListenerCount;
+        await using var fast = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}");
+        var received = new List<SseFrame>();
+        var reading = Task.Run(async () =>
+        {
+            while (true)
+            {
+                var frame = await fast.NextAsync(TimeSpan.FromSeconds(60));
+                if (frame.IsEvent)
+                {
+                    lock (received)
+                    {
+                        received.Add(frame);
+                    }
+                }
+            }
+        });
+
+        // The slow client: a raw socket with a tiny receive window that never reads.
+        using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 1024 };
+        await slow.ConnectAsync(factory.BaseAddress.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(factory.BaseAddress.Host), factory.BaseAddress.Port);
+        await slow.SendAsync(Encoding.ASCII.GetBytes(
+            $"GET /api/events/stream?queue={queue} HTTP/1.1\r\nHost: {factory.BaseAddress.Authority}\r\nX-Api-Key: {LifecycleSiloFactory.ApiKey}\r\n\r\n"));
+        await Eventually.True(() => Tail.ListenerCount >= listenersBefore + 2, Api.Deadline, "both listeners are registered");
+
+        var enqueued = 0;
+        for (var round = 0; round < 60 && Tail.DroppedListeners == droppedBefore; round++)
+        {
+            var batch = Enumerable.Range(0, 100).Select(_ => new { action = "noop", queue }).ToArray();
+            await _client.PostJsonAsync("/api/tasks/batch", new { tasks = batch }).ExpectAsync(HttpStatusCode.OK);
+            enqueued += batch.Length;
+            await Eventually.Until(() => LogCountAsync(queue), n => n >= enqueued * 3L, TimeSpan.FromSeconds(60), "the round's tasks finished");
+        }
+        Assert.True(Tail.DroppedListeners > droppedBefore, $"the slow client was dropped after {enqueued} tasks");
+
+        // The fast client got every event of the queue, in order, and stays connected.
+        var total = await LogCountAsync(queue);
+        await Eventually.True(() => { lock (received) { return received.Count >= total; } }, TimeSpan.FromSeconds(60), "the fast client received every event");
+        lock (received)
+        {
+            Assert.Equal(total, received.Count);
+            Assert.Equal(received.Select(e => e.Sequence).Order(), received.Select(e => e.Sequence));
+        }
+        Assert.False(reading.IsCompleted, reading.Exception?.ToString());
+        Assert.Equal(listenersBefore + 1, Tail.ListenerCount);
+
+        // The server closed the slow client's connection: draining its socket reaches the end.
+        var buffer = new byte[64 * 1024];
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (await slow.ReceiveAsync(buffer, SocketFlags.None, drain.Token) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // Reset rather than closed: also the server letting go.
+        }
+    }
+
+    [Fact]
+    public async Task Malformed_oversized_and_unknown_query_values_are_coded_problems()
+    {
+        await _client.GetAsync("/api/event-log?cursor=abc").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_cursor");
+        await _client.GetAsync("/api/event-log?cursor=-1").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_cursor");
+        await _client.GetAsync("/api/event-log?cursor=99999999999999999999999").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_cursor");
+        await _client.GetAsync("/api/event-log?type=exploded").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_event_type");
+        await _client.GetAsync("/api/event-log?kind=galaxy").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_event_kind");
+        await _client.GetAsync("/api/event-log?limit=1001").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_limit");
+        await _client.GetAsync("/api/event-log?limit=0").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_limit");
+        await _client.GetAsync("/api/event-log?limit=lots").ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
+        await _client.GetAsync("/api/event-log?from=yesterday").ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
+        await _client.GetAsync("/api/event-log?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_time_range");
+        await _client.GetAsync($"/api/event-log?task={new string('x', 401)}").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_filter");
+        await _client.GetAsync($"/api/tasks/no-such-task-{Guid.NewGuid():N}/history").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await _client.GetAsync("/api/tasks/x/history?cursor=1.5").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_cursor");
+
+        await _client.GetAsync("/api/events/stream?type=exploded").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_event_type");
+        await _client.GetAsync("/api/events/stream?lastEventId=abc").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_last_event_id");
+        using (var forged = new HttpRequestMessage(HttpMethod.Get, Api.Url("/api/events/stream")))
+        {
+            forged.Headers.TryAddWithoutValidation("Last-Event-ID", "12; DROP TABLE omni_event_log");
+            await _client.SendAsync(forged).ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_last_event_id");
+        }
+
+        using var anonymous = factory.CreateClient();
+        await anonymous.GetAsync("/api/event-log").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
+        await anonymous.GetAsync("/api/events/stream").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
+
+        // Nothing above changed the log: a page still reads.
+        await _client.GetAsync("/api/event-log?limit=1000").ExpectAsync(HttpStatusCode.OK);
+    }
+
+    /// <summary>Every event the query matches, following cursors.</summary>
+    private async Task<IReadOnlyList<JsonElement>> LogAsync(string url, int pageSize = 1000)
+    {
+        var all = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            var separator = url.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+            var page = await _client.GetAsync($"{url}{separator}limit={pageSize}" + (cursor is null ? "" : $"&cursor={cursor}")).ExpectAsync(HttpStatusCode.OK);
+            all.AddRange(page.GetProperty("items").EnumerateArray());
+            cursor = page.TryGetProperty("nextCursor", out var next) ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    private async Task<long> LogCountAsync(string queue) =>
+        Convert.ToInt64(await factory.Database.ScalarAsync("SELECT count(*) FROM omni_event_log WHERE queue = @q", ("@q", queue)),
+            System.Globalization.CultureInfo.InvariantCulture);
+}
+
+[Collection(SqliteLifecycleCollection.Name)]
+public sealed class SqliteLifecycleEventTests(SqliteLifecycleSilo factory) : LifecycleEventTests(factory);
+
+[Collection(PostgresLifecycleCollection.Name)]
+public sealed class PostgresLifecycleEventTests(PostgresLifecycleSilo factory) : LifecycleEventTests(factory);
