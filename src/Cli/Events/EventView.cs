@@ -3,47 +3,40 @@ using OmniActors.Cli.Output;
 
 namespace OmniActors.Cli.Events;
 
-/// <summary>How lifecycle events read on a terminal.</summary>
+/// <summary>How lifecycle events (<c>{kind, id, queue, type, attempt, at, detail, action, sequence}</c>) read on a terminal.</summary>
 internal static class EventView
 {
-    /// <summary>One event as one line: sequence, time, kind and type, task, queue, detail.</summary>
-    public static string Line(string? id, string kind, JsonElement e)
+    /// <summary>One event as one line: sequence, time, type, subject, queue, attempt, detail.</summary>
+    public static string Line(JsonElement e)
     {
-        var parts = new List<string>();
-        if (!string.IsNullOrEmpty(id))
+        var kind = e.Text("kind");
+        var parts = new List<string>
         {
-            parts.Add($"#{id}");
-        }
-        parts.Add(e.FirstText("at", "timestamp", "occurredAt", "time"));
-        var type = e.FirstText("type", "eventType", "kind");
-        parts.Add(string.IsNullOrEmpty(kind) || kind == "message" || kind == type ? type : $"{kind}/{type}");
-        if (e.FirstText("taskId", "task") is { Length: > 0 } task)
-        {
-            parts.Add($"task={task}");
-        }
-        if (e.Text("queue") is { Length: > 0 } queue)
-        {
-            parts.Add($"queue={queue}");
-        }
-        if (e.Text("attempt") is { Length: > 0 } attempt)
-        {
-            parts.Add($"attempt={attempt}");
-        }
-        if (Detail(e) is { Length: > 0 } detail)
-        {
-            parts.Add(detail);
-        }
+            e.Text("sequence") is { Length: > 0 } sequence ? $"#{sequence}" : "",
+            e.Text("at"),
+            e.Text("type"),
+            $"{(kind.Length > 0 ? kind : "id")}={e.Text("id")}",
+            e.Text("queue") is { Length: > 0 } queue ? $"queue={queue}" : "",
+            e.Text("action") is { Length: > 0 } action ? $"action={action}" : "",
+            e.Field("attempt") is { ValueKind: JsonValueKind.Number } a && a.GetInt32() > 0 ? $"attempt={a.GetInt32()}" : "",
+            e.Text("detail"),
+        };
         return string.Join("  ", parts.Where(p => p.Length > 0));
     }
 
-    /// <summary>What went wrong or why, when the event says.</summary>
-    public static string Detail(JsonElement e)
+    /// <summary>A page of events (a task's history, the event log) as a table.</summary>
+    public static void WriteTable(TextWriter writer, IEnumerable<JsonElement> events)
     {
-        var error = e.Field("error");
-        if (error.ValueKind == JsonValueKind.Object)
+        var table = new Table("SEQ", "TIME", "TYPE", "ATTEMPT", "SILO", "DETAIL");
+        foreach (var e in events)
         {
-            return $"{error.Text("type")}: {error.Text("message")}".Trim(' ', ':');
+            table.Add(e.Text("sequence"), e.Text("at"), e.Text("type"), e.Text("attempt"), e.Text("silo"), e.Text("detail"));
         }
-        return e.FirstText("error", "detail", "message", "reason");
+        if (table.Count == 0)
+        {
+            writer.WriteLine("No events.");
+            return;
+        }
+        table.Write(writer);
     }
 }

@@ -18,14 +18,15 @@ internal static class TailCommand
     public static void AddTo(RootCommand root, CliOptions options)
     {
         var queue = new Option<string?>("--queue", "-q") { Description = "Only events of this queue." };
-        var type = new Option<string?>("--type", "-t") { Description = "Only events of this type (e.g. ENQUEUED, DEAD_LETTERED)." };
+        var type = new Option<string?>("--type", "-t") { Description = "Only events of this type (e.g. enqueued, complete, error, dead_lettered, fired)." };
+        var kind = new Option<string?>("--kind") { Description = "Only events about this kind of subject: task, schedule, webhook or approval." };
         var task = new Option<string?>("--task") { Description = "Only events of this task." };
         var since = new Option<string?>("--since") { Description = "Resume after this event id (as Last-Event-ID)." };
         var count = new Option<int?>("--count", "-n") { Description = "Stop after this many events." };
         var noReconnect = new Option<bool>("--no-reconnect") { Description = "End when the stream ends instead of reconnecting." };
-        var command = new Command("tail", "Follow live task, schedule and webhook events (Ctrl+C stops).") { queue, type, task, since, count, noReconnect };
+        var command = new Command("tail", "Follow live task, schedule and webhook events (Ctrl+C stops).") { queue, type, kind, task, since, count, noReconnect };
         options.Handle(command, run => FollowAsync(run,
-            Paths.WithQuery("api/events/stream", ("queue", run.Get(queue)), ("type", run.Get(type)), ("task", run.Get(task))),
+            Paths.WithQuery("api/events/stream", ("queue", run.Get(queue)), ("type", run.Get(type)), ("kind", run.Get(kind)), ("task", run.Get(task))),
             run.Get(since), run.Get(count), !run.Get(noReconnect)));
         root.Subcommands.Add(command);
     }
@@ -107,7 +108,7 @@ internal static class TailCommand
             await run.Out.WriteLineAsync($"#{id}  {item.EventType}  {item.Data}");
             return;
         }
-        await run.Out.WriteLineAsync(EventView.Line(id, item.EventType, data));
+        await run.Out.WriteLineAsync(EventView.Line(data));
         await run.Out.FlushAsync(run.Cancel);
     }
 }

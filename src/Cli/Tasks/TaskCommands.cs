@@ -36,7 +36,15 @@ internal static class TaskCommands
         var dependsOn = new Option<string[]>("--depends-on") { Description = "Run only after this task succeeded (repeatable).", AllowMultipleArgumentsPerToken = true };
         var timeout = new Option<string?>("--timeout") { Description = "Per-attempt timeout, e.g. 30s." };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts before the task is dead-lettered." };
-        var command = new Command("enqueue", "Enqueue a task.") { action, queue, payload, priority, delay, runAt, key, dependsOn, timeout, maxAttempts };
+        var runWhen = new Option<string?>("--run-when") { Description = "With --depends-on: all_succeeded (default), any_failed or all_ended." };
+        runWhen.AcceptOnlyFromAmong("all_succeeded", "any_failed", "all_ended");
+        var onFailure = new Option<string?>("--on-dependency-failure") { Description = "With --depends-on: fail (default) or cancel." };
+        onFailure.AcceptOnlyFromAmong("fail", "cancel");
+        var approval = new Option<bool>("--requires-approval") { Description = "Wait in the approval queue for a person's decision before running." };
+        var command = new Command("enqueue", "Enqueue a task.")
+        {
+            action, queue, payload, priority, delay, runAt, key, dependsOn, runWhen, onFailure, approval, timeout, maxAttempts,
+        };
         options.Handle(command, async run =>
         {
             var body = new JsonObject { ["action"] = run.Get(action) };
@@ -53,6 +61,12 @@ internal static class TaskCommands
             if (run.Get(maxAttempts) is { } attempts)
             {
                 body["retry"] = new JsonObject { ["maxAttempts"] = attempts };
+            }
+            Set(body, "runWhen", run.Get(runWhen));
+            Set(body, "onDependencyFailure", run.Get(onFailure));
+            if (run.Get(approval))
+            {
+                body["requiresApproval"] = true;
             }
             if (run.Get(dependsOn) is { Length: > 0 } ids)
             {
@@ -145,24 +159,21 @@ internal static class TaskCommands
     private static Command History(CliOptions options)
     {
         var id = TaskId();
-        var command = new Command("history", "A task's lifecycle events, in order.") { id };
+        var limit = new Option<int?>("--limit", "-n") { Description = "Events per page (default: the server's maximum)." };
+        var cursor = new Option<string?>("--cursor") { Description = "Continue after a previous page." };
+        var command = new Command("history", "A task's lifecycle events, in order.") { id, limit, cursor };
         options.Handle(command, async run =>
         {
-            var response = await run.Api.GetAsync($"api/tasks/{Paths.Segment(run.Get(id))}/history", run.Cancel);
-            return run.Emit(response, json =>
+            var path = Paths.WithQuery($"api/tasks/{Paths.Segment(run.Get(id))}/history",
+                ("limit", run.Get(limit)?.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("cursor", run.Get(cursor)));
+            var response = await run.Api.GetAsync(path, run.Cancel);
+            return run.Emit(response, page =>
             {
-                var table = new Table("SEQ", "TIME", "TYPE", "ATTEMPT", "STATUS", "DETAIL");
-                foreach (var e in json.Items())
+                EventView.WriteTable(run.Out, page.Items());
+                if (page.Text("nextCursor") is { Length: > 0 } more)
                 {
-                    table.Add(e.FirstText("sequence", "seq", "id"), e.FirstText("at", "timestamp", "occurredAt", "time"),
-                        e.FirstText("type", "kind"), e.Text("attempt"), e.Text("status"), EventView.Detail(e));
+                    run.Error.WriteLine($"More events: add --cursor {more}.");
                 }
-                if (table.Count == 0)
-                {
-                    run.Out.WriteLine("No events.");
-                    return;
-                }
-                table.Write(run.Out);
             });
         });
         return command;

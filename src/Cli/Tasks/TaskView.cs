@@ -29,6 +29,10 @@ internal static class TaskView
             ("lease expires", task.Text("leaseExpiresAt")),
             ("idempotency key", task.Text("idempotencyKey")),
             ("depends on", List(task.Field("dependsOn"))),
+            ("run when", task.Text("runWhen")),
+            ("workflow", task.Text("workflowId")),
+            ("requires approval", task.Field("requiresApproval").ValueKind == JsonValueKind.True ? "yes" : ""),
+            ("decisions", Decisions(task.Field("approvals"))),
             ("cancel reason", task.Text("cancelReason")),
             ("last error", errorText),
             ("payload", Compact(task.Field("payload"))),
@@ -53,6 +57,11 @@ internal static class TaskView
         }
         table.Write(writer);
     }
+
+    private static string Decisions(JsonElement approvals) =>
+        approvals.ValueKind != JsonValueKind.Array ? ""
+        : string.Join("; ", approvals.EnumerateArray().Select(d =>
+            $"{d.Text("action")} by {d.Text("by")} at {d.Text("at")}{(d.Text("comment") is { Length: > 0 } c ? $" ({c})" : "")}"));
 
     private static string Compact(JsonElement value) =>
         value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null ? "" : value.GetRawText();
