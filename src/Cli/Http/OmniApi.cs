@@ -80,6 +80,9 @@ internal sealed class OmniApi : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, Relative(path));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        // Without these the server has no format it may write a refusal in, and answers a bare 400.
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/problem+json", 0.5));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json", 0.4));
         if (!string.IsNullOrEmpty(lastEventId))
         {
             request.Headers.Add("Last-Event-ID", lastEventId);
