@@ -71,6 +71,32 @@ public sealed class EventCommandsTests(CliSilo silo)
     }
 
     [Fact]
+    public async Task Tail_reconnects_after_the_stream_drops_and_resumes_with_Last_Event_ID_without_gaps_or_repeats()
+    {
+        var queue = Omni.Queue("cli-tail-cut");
+        await using var proxy = new CuttableProxy(silo.Url);
+        var viaProxy = new Omni(proxy.Url);
+        await _omni.OkAsync("queues", "pause", queue);
+
+        using var timeout = new CancellationTokenSource(Deadline);
+        var tail = viaProxy.RunAsync(["tail", "--queue", queue, "--since", "0", "--count", "3", "--json"], cancellationToken: timeout.Token);
+        var id = (await _omni.JsonAsync("enqueue", "echo", "-q", queue)).GetProperty("id").GetString()!;
+        await Eventually.Until(() => Task.FromResult(proxy.Downstream), d => d.Contains("\"enqueued\"", StringComparison.Ordinal),
+            Deadline, "the first event reached the client");
+
+        proxy.Cut(); // The stream drops after the first event...
+        await _omni.OkAsync("queues", "resume", queue); // ...and the task runs while the client is away.
+        await _omni.UntilStatusAsync(id, "succeeded");
+
+        var run = await tail;
+        Assert.True(run.Exit == 0, run.ToString());
+        var types = run.Out.Trim().Split('\n').Select(line => JsonDocument.Parse(line).RootElement.GetProperty("type").GetString()).ToList();
+        Assert.Equal(["enqueued", "executing", "complete"], types);
+        Assert.Contains("tail: reconnected, resuming after event ", run.Error, StringComparison.Ordinal);
+        Assert.True(proxy.Connections >= 2, $"{proxy.Connections} connection(s)");
+    }
+
+    [Fact]
     public async Task Tail_with_an_unknown_type_is_the_servers_problem()
     {
         var run = await _omni.RunAsync("tail", "--type", "exploded", "--count", "1");
