@@ -68,6 +68,9 @@ public sealed class ErrorsTests(CliSilo silo)
     [InlineData("enqueue")]
     [InlineData("no-such-command")]
     [InlineData("list", "--limit", "many")]
+    [InlineData("list", "--queue", "a", "--queue", "b")]
+    [InlineData("enqueue-batch", "tasks.jsonl", "--chunk-size", "0")]
+    [InlineData("schedules", "create", "s", "--overlap", "sometimes")]
     [InlineData()]
     public async Task Bad_command_lines_exit_2_with_a_message(params string[] args)
     {
@@ -75,6 +78,38 @@ public sealed class ErrorsTests(CliSilo silo)
         Assert.Equal(2, run.Exit);
         Assert.StartsWith("omni: ", run.Error, StringComparison.Ordinal);
         Assert.Contains("omni --help", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_oversized_payload_is_the_servers_413_problem_and_nothing_is_enqueued()
+    {
+        var queue = Omni.Queue("cli-oversized");
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "{\"blob\":\"" + new string('x', 300 * 1024) + "\"}");
+        try
+        {
+            var run = await _omni.RunAsync("enqueue", "echo", "-q", queue, "--payload", "@" + file);
+            Assert.Equal(1, run.Exit);
+            Assert.StartsWith("omni: 413 Payload too large: ", run.Error, StringComparison.Ordinal);
+            Assert.Contains("  code: payload_too_large", run.Error, StringComparison.Ordinal);
+            Assert.Equal("No tasks.", (await _omni.OkAsync("list", "--queue", queue)).Out.Trim());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task A_reused_idempotency_key_with_another_payload_is_a_conflict()
+    {
+        var queue = Omni.Queue("cli-idem");
+        var key = Guid.NewGuid().ToString("N");
+        await _omni.OkAsync("enqueue", "echo", "-q", queue, "-p", "1", "-k", key, "--delay", "1h");
+        var run = await _omni.RunAsync("enqueue", "echo", "-q", queue, "-p", "2", "-k", key, "--delay", "1h");
+        Assert.Equal(1, run.Exit);
+        Assert.StartsWith("omni: 409 Conflict: ", run.Error, StringComparison.Ordinal);
+        Assert.Contains("  code: idempotency_conflict", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
