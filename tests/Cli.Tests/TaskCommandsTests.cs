@@ -107,4 +107,23 @@ public sealed class TaskCommandsTests(CliSilo silo)
         Assert.Equal("cancelled", task.GetProperty("status").GetString());
         Assert.Equal("not needed", task.GetProperty("cancelReason").GetString());
     }
+
+    [Fact]
+    public async Task Enqueue_with_dependencies_waits_for_them_and_shows_them()
+    {
+        var queue = Omni.Queue("cli-deps");
+        var first = (await _omni.JsonAsync("enqueue", "echo", "-q", queue, "--delay", "1h")).GetProperty("id").GetString()!;
+        var second = (await _omni.JsonAsync("enqueue", "echo", "-q", queue, "--delay", "1h")).GetProperty("id").GetString()!;
+        var dependent = await _omni.JsonAsync("enqueue", "echo", "-q", queue, "--depends-on", first, "--depends-on", second, "--run-when", "all_ended");
+        var id = dependent.GetProperty("id").GetString()!;
+        Assert.Equal("waiting_on_dependencies", dependent.GetProperty("status").GetString());
+        Assert.Equal([first, second], dependent.GetProperty("dependsOn").EnumerateArray().Select(d => d.GetString()));
+
+        var detail = await _omni.OkAsync("get", id);
+        Assert.Matches($@"(?m)^depends on:\s+{first}, {second}$", detail.Out);
+        Assert.Matches(@"(?m)^run when:\s+all_ended$", detail.Out);
+
+        var badCondition = await _omni.RunAsync("enqueue", "echo", "--depends-on", first, "--run-when", "whenever");
+        Assert.Equal(2, badCondition.Exit);
+    }
 }

@@ -33,7 +33,7 @@ internal static class TaskCommands
         var delay = new Option<string?>("--delay") { Description = "Run no earlier than this from now: 30s, 5m, 2h, 1d or hh:mm:ss." };
         var runAt = new Option<DateTimeOffset?>("--run-at") { Description = "Run no earlier than this instant (ISO 8601)." };
         var key = new Option<string?>("--idempotency-key", "-k") { Description = "Repeats with the same key return the same task." };
-        var dependsOn = new Option<string[]>("--depends-on") { Description = "Run only after this task succeeded (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var dependsOn = new Option<string[]>("--depends-on") { Description = "Run only after this task (repeat the option for several)." };
         var timeout = new Option<string?>("--timeout") { Description = "Per-attempt timeout, e.g. 30s." };
         var maxAttempts = new Option<int?>("--max-attempts") { Description = "Attempts before the task is dead-lettered." };
         var runWhen = new Option<string?>("--run-when") { Description = "With --depends-on: all_succeeded (default), any_failed or all_ended." };
