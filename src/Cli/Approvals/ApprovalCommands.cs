@@ -42,7 +42,7 @@ internal static class ApprovalCommands
                     // An item is a task, or an approval record that holds one.
                     var task = a.Field("task") is { ValueKind: System.Text.Json.JsonValueKind.Object } inner ? inner : a;
                     table.Add(a.FirstText("taskId", "id"), task.Text("queue"), task.Text("action"), task.Text("status"),
-                        a.FirstText("requestedAt", "since", "updatedAt", "createdAt"), task.Field("payload").ValueKind is System.Text.Json.JsonValueKind.Undefined ? "" : task.Field("payload").GetRawText());
+                        a.FirstText("requestedAt", "since", "updatedAt", "createdAt"), Compact(task.Field("payload")));
                 }
                 if (table.Count == 0)
                 {
@@ -117,6 +117,9 @@ internal static class ApprovalCommands
         });
         return command;
     }
+
+    private static string Compact(System.Text.Json.JsonElement value) =>
+        value.ValueKind is System.Text.Json.JsonValueKind.Undefined or System.Text.Json.JsonValueKind.Null ? "" : value.GetRawText();
 
     private static string Past(string verb) => verb switch
     {
