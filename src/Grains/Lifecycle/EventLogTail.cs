@@ -41,6 +41,7 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
     private DateTimeOffset? _gapSince;
     private Task? _loop;
     private long _droppedListeners;
+    private int _stopped;
 
     public EventLogTail(EventLogStore store, IOptions<EventLogOptions> options, TimeProvider time, ILogger<EventLogTail> logger)
     {
@@ -216,10 +217,11 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
 
     private async Task StopAsync()
     {
-        if (!_stopping.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
-            await _stopping.CancelAsync();
+            return;
         }
+        await _stopping.CancelAsync();
         if (_loop is { } loop)
         {
             await loop;
@@ -230,12 +232,8 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _stopping.Dispose();
-        _gate.Dispose();
-    }
+    // The token source and gate are left to the collector: a listener may still be leaving as the silo stops.
+    public async ValueTask DisposeAsync() => await StopAsync();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Event log tail could not read the log; retrying")]
     private partial void LogReadFailed(Exception exception);

@@ -26,6 +26,7 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
     private Task? _loop;
     private long _dropped;
     private long _published;
+    private int _stopped;
 
     public LifecycleFeed(IServiceProvider services, EventLogTail tail, IOptions<EventLogOptions> options, ILogger<LifecycleFeed> logger)
     {
@@ -116,6 +117,10 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
 
     private async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
         _buffer.Writer.TryComplete();
         if (_loop is { } loop)
         {
@@ -126,11 +131,7 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync();
-        _stopping.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopAsync();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Lifecycle stream buffer full: {Dropped} events dropped so far (the event log still has them)")]
     private partial void LogDropped(long dropped);

@@ -91,6 +91,8 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private async Task ExecuteAsync(Execution e)
     {
         var request = e.Request;
+        // Every log line of the attempt, the handler's own included (the scope flows into it), carries the task's fields.
+        using var logScope = AttemptScope(_logger, request.TaskId, request.Queue, request.Action, request.Attempt);
         AttemptOutcome outcome;
         var acquired = false;
         using var timeout = new CancellationTokenSource();
@@ -127,6 +129,9 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
         _running.TryRemove(new KeyValuePair<string, Execution>(request.TaskId, e));
         e.Cancelled.Dispose();
     }
+
+    private static readonly Func<ILogger, string, string, string, int, IDisposable?> AttemptScope =
+        LoggerMessage.DefineScope<string, string, string, int>("Task {TaskId} in queue {Queue} (action {Action}, attempt {Attempt})");
 
     private static AttemptOutcome Classify(RunRequest request, Exception ex, bool cancelled, bool stopping, bool timedOut)
     {

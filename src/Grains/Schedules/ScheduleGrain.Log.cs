@@ -30,4 +30,7 @@ internal sealed partial class ScheduleGrain
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schedule {Schedule} deleted")]
     private partial void LogDeleted(string schedule);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Schedule {Schedule}: {Count} lifecycle events could not be written to the event log")]
+    private partial void LogPublishFailed(Exception exception, string schedule, int count);
 }

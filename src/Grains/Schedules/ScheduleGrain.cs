@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OmniActors.Actions;
 using OmniActors.Domain.Schedules;
 using OmniActors.Errors;
+using OmniActors.Lifecycle;
 using OmniActors.Storage;
 using OmniActors.Tasks;
 using Orleans.Storage;
@@ -22,8 +23,12 @@ internal sealed partial class ScheduleGrain(
     ActionRegistry actions,
     IOptions<TaskOptions> taskOptions,
     TimeProvider time,
+    ILifecyclePublisher lifecycle,
     ILogger<ScheduleGrain> logger) : Grain, IScheduleGrain, IRemindable
 {
+    // Lifecycle events of changes not yet published; published (event log, then streams) once the state is written.
+    private readonly List<LifecycleEvent> _unpublished = [];
+
     private const string SafetyNet = "schedule";
     private static readonly TimeSpan ReminderPeriod = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(2);
@@ -89,6 +94,7 @@ internal sealed partial class ScheduleGrain(
             S.UpdatedAt = time.GetUtcNow();
             await state.WriteStateAsync();
             LogPaused(Name);
+            await PublishAsync(Note("paused", null));
         }
         await SyncReminderAsync();
         ArmTimer();
@@ -104,6 +110,7 @@ internal sealed partial class ScheduleGrain(
             S.UpdatedAt = time.GetUtcNow();
             await state.WriteStateAsync();
             LogResumed(Name);
+            await PublishAsync(Note("resumed", null));
             // Every fire that came due while paused is a misfire: no grace.
             await RunDueAsync(TimeSpan.Zero);
         }
@@ -118,12 +125,14 @@ internal sealed partial class ScheduleGrain(
         var fire = (fireTime ?? time.GetUtcNow()).ToUniversalTime();
         var entry = await FireAsync(fire, manual: true);
         await state.WriteStateAsync();
+        await PublishAsync();
         return entry;
     }
 
     public async Task Delete()
     {
         Existing();
+        var deleted = Note("deleted", null);
         await state.ClearStateAsync();
         state.State = new ScheduleState();
         _timeline = null;
@@ -131,6 +140,7 @@ internal sealed partial class ScheduleGrain(
         await SyncReminderAsync();
         await GrainFactory.GetGrain<IScheduleIndexGrain>(0).Remove(Name);
         LogDeleted(Name);
+        await PublishAsync(deleted);
         DeactivateOnIdle();
     }
 
@@ -220,6 +230,7 @@ internal sealed partial class ScheduleGrain(
             try
             {
                 await state.WriteStateAsync();
+                await PublishAsync();
             }
             catch (InconsistentStateException ex)
             {
@@ -317,7 +328,54 @@ internal sealed partial class ScheduleGrain(
         return task is not null && !task.Status.IsTerminal();
     }
 
-    private void Record(ScheduleFire entry) => ScheduleHistory.Append(S.History, entry);
+    private void Record(ScheduleFire entry)
+    {
+        ScheduleHistory.Append(S.History, entry);
+        _unpublished.Add(Note(entry.Outcome switch
+        {
+            FireOutcome.Enqueued => "fired",
+            FireOutcome.AlreadyEnqueued => "already_enqueued",
+            FireOutcome.SkippedOverlap => "skipped_overlap",
+            FireOutcome.Buffered => "buffered",
+            FireOutcome.Missed => "missed",
+            _ => "fire_failed",
+        }, entry.TaskId is { } task ? $"task {task}" + (entry.Detail is { } d ? $": {d}" : "") : entry.Detail, entry.RecordedAt));
+    }
+
+    /// <summary>A lifecycle event of this schedule.</summary>
+    private LifecycleEvent Note(string type, string? detail, DateTimeOffset? at = null) => new()
+    {
+        Kind = LifecycleKind.Schedule,
+        Id = Name,
+        Queue = S.Spec?.Template.Queue ?? Domain.TaskDefaults.DefaultQueue,
+        Type = type,
+        At = at ?? time.GetUtcNow(),
+        Detail = detail,
+        Action = S.Spec?.Template.Action,
+    };
+
+    /// <summary>Publishes what was recorded (and <paramref name="extra"/>); a failure costs the notification and its log row, never the schedule's state.</summary>
+    private async Task PublishAsync(LifecycleEvent? extra = null)
+    {
+        if (extra is not null)
+        {
+            _unpublished.Add(extra);
+        }
+        if (_unpublished.Count == 0)
+        {
+            return;
+        }
+        var events = _unpublished.ToList();
+        _unpublished.Clear();
+        try
+        {
+            await lifecycle.PublishAsync(events);
+        }
+        catch (OmniException ex)
+        {
+            LogPublishFailed(ex, Name, events.Count);
+        }
+    }
 
     /// <summary>One timer for the next thing to do: the next fire, a buffered fire's poll, or a retry after an error.</summary>
     private void ArmTimer()

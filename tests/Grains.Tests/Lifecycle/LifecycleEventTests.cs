@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -154,7 +155,6 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
     {
         var queue = Api.UniqueQueue("slow");
         var droppedBefore = Tail.DroppedListeners;
-        var listenersBefore = Tail.ListenerCount;
         await using var fast = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}");
         var received = new List<SseFrame>();
         var reading = Task.Run(async () =>
@@ -177,7 +177,19 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
         await slow.ConnectAsync(factory.BaseAddress.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(factory.BaseAddress.Host), factory.BaseAddress.Port);
         await slow.SendAsync(Encoding.ASCII.GetBytes(
             $"GET /api/events/stream?queue={queue} HTTP/1.1\r\nHost: {factory.BaseAddress.Authority}\r\nX-Api-Key: {LifecycleSiloFactory.ApiKey}\r\n\r\n"));
-        await Eventually.True(() => Tail.ListenerCount >= listenersBefore + 2, Api.Deadline, "both listeners are registered");
+        // Read just the response head (the listener is registered once it is sent), then never read again.
+        var head = new StringBuilder();
+        var chunk = new byte[512];
+        using (var headTimeout = new CancellationTokenSource(Api.Deadline))
+        {
+            while (!head.ToString().Contains(": connected", StringComparison.Ordinal))
+            {
+                var n = await slow.ReceiveAsync(chunk, SocketFlags.None, headTimeout.Token);
+                Assert.True(n > 0, $"the stream ended early: {head}");
+                head.Append(Encoding.ASCII.GetString(chunk, 0, n));
+            }
+        }
+        Assert.StartsWith("HTTP/1.1 200", head.ToString(), StringComparison.Ordinal);
 
         var enqueued = 0;
         for (var round = 0; round < 60 && Tail.DroppedListeners == droppedBefore; round++)
@@ -198,7 +210,10 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
             Assert.Equal(received.Select(e => e.Sequence).Order(), received.Select(e => e.Sequence));
         }
         Assert.False(reading.IsCompleted, reading.Exception?.ToString());
-        Assert.Equal(listenersBefore + 1, Tail.ListenerCount);
+
+        // And it is still live.
+        var after = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+        await Eventually.True(() => { lock (received) { return received.Any(e => e.Subject == after); } }, Api.Deadline, "the fast client still gets new events");
 
         // The server closed the slow client's connection: draining its socket reaches the end.
         var buffer = new byte[64 * 1024];
@@ -213,6 +228,31 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
         {
             // Reset rather than closed: also the server letting go.
         }
+    }
+
+    [Fact]
+    public async Task Schedule_fires_and_pauses_are_logged_and_streamed_as_schedule_events()
+    {
+        var queue = Api.UniqueQueue("sched");
+        var name = $"lifecycle-{Guid.NewGuid():N}";
+        await using var sse = await SseStream.OpenAsync(_client, $"/api/events/stream?kind=schedule&task={name}");
+        await _client.PutAsJsonAsync(Api.Url($"/api/schedules/{name}"), new { cron = "0 0 0 1 1 *", task = new { action = "noop", queue } })
+            .ExpectAsync(HttpStatusCode.Created);
+
+        var fire = await _client.PostAsync(Api.Url($"/api/schedules/{name}/trigger"), null).ExpectAsync(HttpStatusCode.OK);
+        await _client.PostAsync(Api.Url($"/api/schedules/{name}/pause"), null).ExpectAsync(HttpStatusCode.OK);
+
+        var events = await sse.EventsAsync(2);
+        Assert.Equal(["fired", "paused"], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal("schedule", e.Event));
+        Assert.All(events, e => Assert.Equal(queue, e.Json.GetProperty("queue").GetString()));
+        Assert.Equal($"task {fire.GetProperty("taskId").GetString()}", events[0].Json.GetProperty("detail").GetString());
+
+        var logged = await LogAsync($"/api/event-log?kind=schedule&task={name}");
+        Assert.Equal(events.Select(e => e.Sequence), logged.Select(e => e.GetProperty("sequence").GetInt64()));
+        // The fire's task has its own history, in the same log.
+        var taskId = fire.GetProperty("taskId").GetString()!;
+        await Eventually.Until(() => LogAsync($"/api/event-log?task={taskId}&type=complete"), l => l.Count == 1, Api.Deadline, "the fired task completed");
     }
 
     [Fact]
@@ -240,7 +280,7 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
             await _client.SendAsync(forged).ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_last_event_id");
         }
 
-        using var anonymous = factory.CreateClient();
+        using var anonymous = factory.CreateAnonymousClient();
         await anonymous.GetAsync("/api/event-log").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
         await anonymous.GetAsync("/api/events/stream").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
 

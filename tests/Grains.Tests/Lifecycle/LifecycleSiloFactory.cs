@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Tests.Storage;
 using OmniActors.Tests.Support;
 
@@ -39,13 +42,16 @@ public abstract class LifecycleSiloFactory : WebApplicationFactory<Program>, IAs
     /// <summary>Where Kestrel listens.</summary>
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1/");
 
+    /// <summary>A plain client of the Kestrel endpoint (no test handlers that could buffer a streamed response), with the API key.</summary>
     public HttpClient CreateApiClient()
     {
-        var client = CreateClient();
+        var client = CreateAnonymousClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
-        client.Timeout = TimeSpan.FromMinutes(2);
         return client;
     }
+
+    /// <summary>A plain client without the API key.</summary>
+    public HttpClient CreateAnonymousClient() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
 
     protected abstract Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync();
 
@@ -71,15 +77,23 @@ public abstract class LifecycleSiloFactory : WebApplicationFactory<Program>, IAs
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureServices(services => TaskClusterFixture.AddTestActions(services, Probe));
+        builder.ConfigureServices(services =>
+        {
+            TaskClusterFixture.AddTestActions(services, Probe);
+            ScopeCapture.AddTo(services);
+        });
     }
 
     public async Task InitializeAsync()
     {
         _storage = await PrepareStorageAsync();
         using var client = CreateClient(); // Starts the host (silo included) on Kestrel.
-        BaseAddress = client.BaseAddress!;
-        await Eventually.Until(() => client.GetAsync(new Uri("/health/ready", UriKind.Relative)),
+        // Kestrel's own address (port 0 became a real one), not whatever the factory's client was given.
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First(a => a.StartsWith("http://", StringComparison.Ordinal)).Replace("[::]", "127.0.0.1", StringComparison.Ordinal)
+            .Replace("localhost", "127.0.0.1", StringComparison.Ordinal) + "/");
+        using var direct = CreateAnonymousClient();
+        await Eventually.Until(() => direct.GetAsync(new Uri("/health/ready", UriKind.Relative)),
             r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the silo reports ready");
     }
 
