@@ -70,6 +70,19 @@ public sealed class BatchCommandTests(CliSilo silo)
     }
 
     [Fact]
+    public async Task An_unreachable_silo_stops_the_batch_with_exit_3_and_says_how_far_it_got()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var run = await new Omni(new Uri($"http://127.0.0.1:{port}")).RunAsync(["enqueue-batch", "-"], stdin: "{\"action\":\"echo\"}\n");
+        Assert.Equal(3, run.Exit);
+        Assert.Contains("stopped after 0 of 1 tasks were accepted", run.Error, StringComparison.Ordinal);
+        Assert.Contains("connection refused", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_missing_file_exits_2()
     {
         var run = await _omni.RunAsync("enqueue-batch", "/no/such/tasks.jsonl");

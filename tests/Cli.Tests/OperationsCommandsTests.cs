@@ -140,4 +140,23 @@ public sealed class OperationsCommandsTests(CliSilo silo)
         Assert.Equal(2, badMisfire.Exit);
         Assert.Contains("sometimes", badMisfire.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_schedule_is_created_from_a_spec_on_stdin_with_flags_overriding_it()
+    {
+        var name = Omni.Queue("cli-spec");
+        var run = await _omni.RunAsync(["schedules", "create", name, "--spec", "-", "--queue", "cli-spec-q", "--json"],
+            stdin: """{"intervalSeconds": 600, "misfire": "skip_to_next", "task": {"action": "echo", "payload": {"from": "spec"}, "queue": "ignored"}}""");
+        Assert.True(run.Exit == 0, run.ToString());
+        var schedule = run.Json;
+        Assert.Equal(600, schedule.GetProperty("intervalSeconds").GetDouble());
+        Assert.Equal("skip_to_next", schedule.GetProperty("misfire").GetString());
+        Assert.Equal("cli-spec-q", schedule.GetProperty("task").GetProperty("queue").GetString());
+        Assert.Equal("spec", schedule.GetProperty("task").GetProperty("payload").GetProperty("from").GetString());
+
+        var notObject = await _omni.RunAsync(["schedules", "create", name, "--spec", "-"], stdin: "[1]");
+        Assert.Equal(2, notObject.Exit);
+        Assert.Contains("--spec must be a JSON object", notObject.Error, StringComparison.Ordinal);
+        await _omni.OkAsync("schedules", "delete", name);
+    }
 }
