@@ -4,8 +4,12 @@ namespace OmniActors.Queues;
 [Alias("omni.IQueuePartitionGrain")]
 public interface IQueuePartitionGrain : IGrainWithStringKey
 {
-    /// <summary>A task is ready now or due later.</summary>
-    [Alias("Enqueue")] Task Enqueue(QueueEntry entry);
+    /// <summary>
+    /// A task is ready now or due later. Answers whether it will be dispatched soon: false (a paused queue, a deep
+    /// backlog, a due time far off) tells the task grain to deactivate meanwhile, so a million queued tasks cost a
+    /// million index entries, not a million activations.
+    /// </summary>
+    [Alias("Enqueue")] Task<bool> Enqueue(QueueEntry entry);
     /// <summary>A pending task was cancelled.</summary>
     [Alias("Remove")] Task Remove(string taskId);
     /// <summary>Attempt <paramref name="attempt"/> of a running task let go of its slot; <paramref name="requeue"/> puts it back (retry).</summary>

@@ -14,6 +14,13 @@ public sealed class QueueOptions
     /// <summary>Partitions per queue (each a grain dispatching its share of the concurrency).</summary>
     [Range(1, 1024)] public int DefaultPartitions { get; set; } = 4;
 
+    /// <summary>Ready tasks a partition keeps warm (their task grains active): beyond this backlog, or in a paused queue,
+    /// a queued task's grain deactivates until dispatched and reloads its row then (one read per cold task).</summary>
+    [Range(0, 1_000_000)] public int WarmBacklog { get; set; } = 2_000;
+
+    /// <summary>A task due later than this is not kept warm.</summary>
+    public TimeSpan WarmHorizon { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Per-queue settings by queue name, e.g. <c>OmniActors:Queues:Items:emails:Concurrency</c>.</summary>
     public Dictionary<string, QueueSettings> Items { get; set; } = new(StringComparer.Ordinal);
 }

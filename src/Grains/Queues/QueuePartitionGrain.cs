@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using OmniActors.Running;
 using OmniActors.Storage;
 using OmniActors.Tasks;
@@ -21,6 +22,7 @@ internal sealed partial class QueuePartitionGrain(
     TaskRunner runner,
     TimeProvider time,
     QueueGauges gauges,
+    IOptions<QueueOptions> queueOptions,
     ILogger<QueuePartitionGrain> logger) : Grain, IQueuePartitionGrain, IRemindable
 {
     private const string RecoveryReminder = "recover";
@@ -34,6 +36,8 @@ internal sealed partial class QueuePartitionGrain(
     private string _name = "";
     private bool _deactivating;
     private int _share;
+    private readonly int _warmBacklog = queueOptions.Value.WarmBacklog;
+    private readonly TimeSpan _warmHorizon = queueOptions.Value.WarmHorizon;
     private bool _paused;
     private long _dispatches;
     private long _succeeded;
@@ -68,15 +72,20 @@ internal sealed partial class QueuePartitionGrain(
         return Task.CompletedTask;
     }
 
-    public Task Enqueue(QueueEntry entry)
+    public Task<bool> Enqueue(QueueEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (!_running.ContainsKey(entry.TaskId))
+        if (_running.ContainsKey(entry.TaskId))
         {
-            _queue.Add(entry, time.GetUtcNow());
-            Pump();
+            return Task.FromResult(true);
         }
-        return Task.CompletedTask;
+        var now = time.GetUtcNow();
+        _queue.Add(entry, now);
+        Pump();
+        // Still waiting after the pump: warm only if it is near the head and due soon.
+        var warm = !_queue.Contains(entry.TaskId)
+            || (!_paused && _queue.ReadyCount + _queue.ScheduledCount <= _warmBacklog && (entry.DueAt ?? now) <= now + _warmHorizon);
+        return Task.FromResult(warm);
     }
 
     public Task Remove(string taskId)

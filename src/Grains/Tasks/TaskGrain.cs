@@ -123,7 +123,7 @@ internal sealed partial class TaskGrain(
         }
         else if (IsPending(state.Status))
         {
-            await Partition(state).Enqueue(EntryOf(state));
+            await EnqueueAsync(state);
         }
         return new SubmitResult { Task = View(state, now), Created = true };
     }
@@ -196,7 +196,7 @@ internal sealed partial class TaskGrain(
         var after = await PersistAsync(TaskLifecycle.Apply(state, command, now), now);
         if (IsPending(after.Status))
         {
-            await Partition(after).Enqueue(EntryOf(after));
+            await EnqueueAsync(after);
         }
         return after;
     }
@@ -218,7 +218,7 @@ internal sealed partial class TaskGrain(
         var after = await PersistAsync(transition, now);
         if (IsPending(after.Status))
         {
-            await Partition(after).Enqueue(EntryOf(after));
+            await EnqueueAsync(after);
         }
         return View(after, now);
     }
@@ -279,7 +279,7 @@ internal sealed partial class TaskGrain(
             throw new ConflictException(ErrorCodes.InvalidTransition, transition.Rejection!);
         }
         var state = await PersistAsync(transition, now);
-        await Partition(state).Enqueue(EntryOf(state));
+        await EnqueueAsync(state);
         return View(state, now);
     }
 
@@ -444,6 +444,16 @@ internal sealed partial class TaskGrain(
         catch (FormatException)
         {
             return false;
+        }
+    }
+
+    /// <summary>Hands a pending task to its partition; a task that will wait there (paused queue, deep backlog, due later)
+    /// lets its activation go and reloads its row when dispatched.</summary>
+    private async Task EnqueueAsync(TaskInfo state)
+    {
+        if (!await Partition(state).Enqueue(EntryOf(state)))
+        {
+            DeactivateOnIdle();
         }
     }
 

@@ -1,4 +1,5 @@
 using OmniActors.Tasks;
+using Orleans.Runtime;
 using OmniActors.Tests.Support;
 using static OmniActors.Tests.Tasks.TaskTestKit;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
@@ -42,6 +43,41 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
         var started = Probe.Started["serial"].Where(ids.Contains).ToList();
         var expected = submitted.OrderByDescending(s => s.Priority).ThenBy(s => s.Seq).Select(s => s.Id).ToList();
         Assert.Equal(expected, started);
+    }
+
+    [Fact]
+    public async Task Tasks_waiting_in_a_paused_queue_let_their_activations_go_and_run_after_resume()
+    {
+        const string queue = "cold-paused";
+        await fixture.WakePartitions(queue);
+        await fixture.PauseQueue(queue);
+        List<string> ids;
+        try
+        {
+            var submitted = await Task.WhenAll(Enumerable.Range(0, 40)
+                .Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, queue)));
+            ids = submitted.Select(s => s.Task.Id).ToList();
+
+            // A waiting task is an index entry in its partition and a row, not a live grain: a deep backlog stays cheap.
+            await Eventually.Until(() => ActiveTaskGrains(ids), active => active == 0, TimeSpan.FromSeconds(10),
+                "the paused queue's task grains deactivate");
+            Assert.Equal(ids.Count, (await fixture.Stats(queue)).Ready);
+        }
+        finally
+        {
+            await fixture.ResumeQueue(queue);
+        }
+
+        // Dispatch reactivates each from its row.
+        await Task.WhenAll(ids.Select(id => fixture.Omni.EndsAs(id, TaskStatus.Succeeded)));
+        Assert.All(ids, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
+    }
+
+    private async Task<int> ActiveTaskGrains(IReadOnlyList<string> ids)
+    {
+        var wanted = ids.ToHashSet(StringComparer.Ordinal);
+        var stats = await fixture.Client.GetGrain<IManagementGrain>(0).GetDetailedGrainStatistics();
+        return stats.Count(s => wanted.Contains(s.GrainId.Key.ToString()!));
     }
 
     [Fact]
