@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Actions;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Browser.Tests.Support;
 
@@ -58,7 +59,7 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseEnvironment("Testing");
-        var (silo, gateway) = FreePorts();
+        var (silo, gateway) = LoopbackPorts.Pair();
         var settings = new Dictionary<string, string?>
         {
             ["OmniActors:Storage:SqlitePath"] = Path.Combine(_folder, "omni.db"),
@@ -173,23 +174,6 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
             {
                 // A temp folder left behind is harmless.
             }
-        }
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var silo = new TcpListener(IPAddress.Loopback, 0);
-        var gateway = new TcpListener(IPAddress.Loopback, 0);
-        silo.Start();
-        gateway.Start();
-        try
-        {
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
-        }
-        finally
-        {
-            silo.Stop();
-            gateway.Stop();
         }
     }
 }

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Actions;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Cli.Tests.Support;
 
@@ -26,7 +27,7 @@ public sealed class CliSilo : WebApplicationFactory<Program>, IAsyncLifetime
     public CliSilo()
     {
         Directory.CreateDirectory(_directory);
-        (_siloPort, _gatewayPort) = FreePorts();
+        (_siloPort, _gatewayPort) = LoopbackPorts.Pair();
         UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
     }
 
@@ -81,23 +82,6 @@ public sealed class CliSilo : WebApplicationFactory<Program>, IAsyncLifetime
         catch (IOException)
         {
             // A file still held open by a late finalizer; the temp folder is cleaned by the OS.
-        }
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var silo = new TcpListener(IPAddress.Loopback, 0);
-        var gateway = new TcpListener(IPAddress.Loopback, 0);
-        silo.Start();
-        gateway.Start();
-        try
-        {
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
-        }
-        finally
-        {
-            silo.Stop();
-            gateway.Stop();
         }
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Tests.Storage;
 using OmniActors.Tests.Support;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Tests.Events;
 
@@ -24,7 +25,7 @@ public abstract class EventFabricFactory : WebApplicationFactory<Program>, IAsyn
     private readonly int _gatewayPort;
     private IReadOnlyDictionary<string, string?>? _storage;
 
-    protected EventFabricFactory() => (_siloPort, _gatewayPort) = FreePorts();
+    protected EventFabricFactory() => (_siloPort, _gatewayPort) = LoopbackPorts.Pair();
 
     public Probe Probe { get; } = new();
 
@@ -86,23 +87,6 @@ public abstract class EventFabricFactory : WebApplicationFactory<Program>, IAsyn
     {
         await DisposeAsync();
         await ReleaseStorageAsync();
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var silo = new TcpListener(IPAddress.Loopback, 0);
-        var gateway = new TcpListener(IPAddress.Loopback, 0);
-        silo.Start();
-        gateway.Start();
-        try
-        {
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
-        }
-        finally
-        {
-            silo.Stop();
-            gateway.Stop();
-        }
     }
 }
 

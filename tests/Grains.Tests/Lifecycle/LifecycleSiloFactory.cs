@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Tests.Storage;
 using OmniActors.Tests.Support;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Tests.Lifecycle;
 
@@ -30,7 +31,7 @@ public abstract class LifecycleSiloFactory : WebApplicationFactory<Program>, IAs
 
     protected LifecycleSiloFactory()
     {
-        (_siloPort, _gatewayPort) = FreePorts();
+        (_siloPort, _gatewayPort) = LoopbackPorts.Pair();
         UseKestrel(0);
     }
 
@@ -101,23 +102,6 @@ public abstract class LifecycleSiloFactory : WebApplicationFactory<Program>, IAs
     {
         await DisposeAsync();
         await Database.DisposeAsync();
-    }
-
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var silo = new TcpListener(IPAddress.Loopback, 0);
-        var gateway = new TcpListener(IPAddress.Loopback, 0);
-        silo.Start();
-        gateway.Start();
-        try
-        {
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
-        }
-        finally
-        {
-            silo.Stop();
-            gateway.Stop();
-        }
     }
 }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OmniActors.Tests.Storage;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Tests.Support;
 
@@ -20,7 +21,7 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
 
     public SiloApiFactory()
     {
-        (SiloPort, GatewayPort) = FreePorts();
+        (SiloPort, GatewayPort) = LoopbackPorts.Pair();
     }
 
     /// <summary>The silo-to-silo port this factory chose.</summary>
@@ -79,24 +80,6 @@ public sealed class SiloApiFactory : WebApplicationFactory<Program>, IAsyncLifet
         {
             _fileDeleted = true;
             _file.Dispose();
-        }
-    }
-
-    /// <summary>Two distinct free loopback ports (both held while choosing, so they differ).</summary>
-    private static (int Silo, int Gateway) FreePorts()
-    {
-        var silo = new TcpListener(IPAddress.Loopback, 0);
-        var gateway = new TcpListener(IPAddress.Loopback, 0);
-        silo.Start();
-        gateway.Start();
-        try
-        {
-            return (((IPEndPoint)silo.LocalEndpoint).Port, ((IPEndPoint)gateway.LocalEndpoint).Port);
-        }
-        finally
-        {
-            silo.Stop();
-            gateway.Stop();
         }
     }
 }
