@@ -27,7 +27,7 @@ internal static class EventStreamEndpoints
     }
 
     private static async Task Stream(HttpContext context, string? queue, string? type, string? task, string? kind, string? lastEventId,
-        EventLogTail tail, EventLogStore log, IOptions<EventLogOptions> options, IOptions<JsonOptions> json)
+        EventLogTail tail, EventLogStore log, IOptions<EventLogOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
     {
         var filter = EventLogEndpoints.Filter(task, queue, type, kind, null, null);
         var header = context.Request.Headers["Last-Event-ID"].ToString();
@@ -35,7 +35,10 @@ internal static class EventStreamEndpoints
         long? after = resumeFrom is null
             ? null
             : EventLogEndpoints.Cursor(resumeFrom.Trim(), "Last-Event-ID", EventLogErrorCodes.InvalidLastEventId);
-        var aborted = context.RequestAborted;
+        // A stream never ends by itself: end it when the silo stops, or Kestrel's shutdown waits on it to the timeout.
+        // The client resumes elsewhere with Last-Event-ID.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var aborted = ending.Token;
 
         EventLogTail.Listener listener;
         try
