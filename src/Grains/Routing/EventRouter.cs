@@ -8,8 +8,9 @@ namespace OmniActors.Routing;
 /// <summary>
 /// Turns a stored event into queued actions: one task per matching rule, its id derived from event id and rule id
 /// (the task queue's idempotency key), so a retry, a redelivery or a recovery run never enqueues a match twice.
+/// Each task it creates is published as a <c>routed</c> webhook lifecycle event.
 /// </summary>
-public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, ILogger<EventRouter> logger)
+public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, WebhookLifecycle lifecycle, ILogger<EventRouter> logger)
 {
     /// <summary>The idempotency key of the one task a rule enqueues for an event.</summary>
     public static string IdempotencyKey(string eventId, string ruleId) => $"route:{ruleId}:{eventId}";
@@ -39,7 +40,12 @@ public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, 
             };
             try
             {
-                await grains.GetGrain<ITaskIntakeGrain>(0).Submit(spec);
+                var result = await grains.GetGrain<ITaskIntakeGrain>(0).Submit(spec);
+                if (result.Created)
+                {
+                    // Only a new task: a recovery run or a redelivery routing the event again publishes nothing more.
+                    lifecycle.OnRouted(e, rule.Id, result.Task.Id, result.Task.Queue, rule.Action);
+                }
             }
             catch (ConflictException ex) when (ex.Code == ErrorCodes.IdempotencyConflict)
             {

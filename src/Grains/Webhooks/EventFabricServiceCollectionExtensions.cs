@@ -19,6 +19,7 @@ public static class EventFabricServiceCollectionExtensions
         services.AddSingleton<EventStore>();
         services.AddSingleton<WebhookInstances>();
         services.AddSingleton<WebhookMetrics>();
+        services.AddSingleton<WebhookLifecycle>();
         services.AddSingleton<IdentityStore>();
         services.AddSingleton<IdentityDirectory>();
         services.AddSingleton<RouteRules>();

@@ -21,6 +21,7 @@ public sealed partial class IngestPipeline(
     IdentityDirectory identities,
     EventRouter router,
     WebhookMetrics metrics,
+    WebhookLifecycle lifecycle,
     IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<IngestPipeline> logger) : ILifecycleParticipant<ISiloLifecycle>, IDisposable
@@ -182,6 +183,7 @@ public sealed partial class IngestPipeline(
             if (await store.InsertEventAsync(e))
             {
                 metrics.Event(raw.Provider, e.EventType);
+                lifecycle.OnNormalized(e);
             }
             else
             {

@@ -38,6 +38,7 @@ public sealed partial class WebhookIngress(
     EventStore store,
     IngestPipeline pipeline,
     WebhookMetrics metrics,
+    WebhookLifecycle lifecycle,
     TimeProvider time,
     ILogger<WebhookIngress> logger)
 {
@@ -61,6 +62,7 @@ public sealed partial class WebhookIngress(
             var outcome = verification == WebhookVerification.Missing ? "signature_missing" : "signature_invalid";
             metrics.Request(provider.Name, outcome);
             LogRejected(provider.Name, instance, outcome);
+            lifecycle.OnRejected(provider.Name, instance, outcome);
             return new WebhookResult(verification == WebhookVerification.Missing ? WebhookOutcome.SignatureMissing : WebhookOutcome.SignatureInvalid);
         }
         string? reply;
@@ -75,13 +77,18 @@ public sealed partial class WebhookIngress(
             return new WebhookResult(WebhookOutcome.Malformed);
         }
         var sanitized = Encoding.UTF8.GetString(provider.Sanitize(body).Span);
-        var raw = new RawCapture("raw" + Guid.CreateVersion7().ToString("N"), provider.Name, instance, EventStore.Hash(sanitized), sanitized, time.GetUtcNow());
+        // Whole milliseconds, as stored: a recovery run re-routes an event with the very payload the first run sent, so
+        // the task queue answers it as a replay of the same submission rather than an idempotency conflict.
+        var receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
+        var raw = new RawCapture("raw" + Guid.CreateVersion7().ToString("N"), provider.Name, instance, EventStore.Hash(sanitized), sanitized, receivedAt);
         if (!await store.InsertRawAsync(raw))
         {
             metrics.Request(provider.Name, "duplicate");
             return new WebhookResult(WebhookOutcome.Duplicate, reply);
         }
         metrics.Request(provider.Name, "accepted");
+        // Published before ingest starts, so "received" precedes the capture's "normalized" in the log (one publish order).
+        lifecycle.OnReceived(raw);
         pipeline.Enqueue(raw);
         return new WebhookResult(WebhookOutcome.Accepted, reply, raw.Id);
     }
@@ -100,6 +107,7 @@ public sealed partial class WebhookIngress(
         {
             metrics.Request(provider.Name, "handshake_rejected");
             LogRejected(provider.Name, instance, "handshake_rejected");
+            lifecycle.OnRejected(provider.Name, instance, "handshake_rejected");
         }
         return answer;
     }
