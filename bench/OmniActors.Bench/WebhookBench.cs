@@ -80,7 +80,7 @@ internal static class WebhookBench
 
     /// <summary>Webhook POSTs at a paced rate, open loop (each leaves at its due time whether or not earlier ones were
     /// answered). Ack latency is the POST's duration; ingest lag, on a sample of about ten a second, is the time from the
-    /// send until <c>GET /api/events/{id}</c> finds the event (polled every 2 ms, later every 5 % of the wait so far).</summary>
+    /// send until <c>GET /api/events/{id}</c> finds the event (polled every 2 ms, later every 10 % of the wait so far).</summary>
     private static async Task<List<Figure>> IngestAsync(BenchCluster cluster, BenchOptions options, string instance, Action<string> progress)
     {
         var rate = options.WebhookRate;
@@ -153,9 +153,9 @@ internal static class WebhookBench
                             }
                             return;
                         }
-                        // Every 2 ms at first, then every twentieth of the time waited so far: a lag of seconds (a backlog)
-                        // is read within 5 % without the polls becoming load themselves.
-                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(2, Stopwatch.GetElapsedTime(start).TotalMilliseconds / 20)));
+                        // Every 2 ms at first, then every tenth of the time waited so far: a lag of seconds (a backlog)
+                        // is read within 10 % without the polls becoming load themselves.
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(2, Stopwatch.GetElapsedTime(start).TotalMilliseconds / 10)));
                     }
                     Interlocked.CompareExchange(ref firstError, $"event of update {bodies[i].Id} not queryable within 30 s", null);
                 }
