@@ -368,7 +368,7 @@ internal static class WebhookBench
                  {
                      ("instance", () => $"load-{tag}-{random.Next(LoadInstances)}"),
                      ("chat", () => $"chat-{tag}-{random.Next(chats)}"),
-                     ("identity", () => $"id{tag}{random.Next(identities):D10}"),
+                     ("identity", () => $"id{tag}{random.Next(identities):D26}"),
                  })
         {
             async Task<double> Query()
@@ -407,7 +407,8 @@ internal static class WebhookBench
     ];
 
     /// <summary>One loaded event's column values, in <see cref="EventColumns"/> order. Received times rise with i over the
-    /// last week (as a table fills); sender and chat are drawn at random; the raw payload is taken as purged (raw_id null).</summary>
+    /// last week (as a table fills); sender and chat are drawn at random; identity ids are as long as real ones (34
+    /// characters); the raw payload is taken as purged (raw_id null).</summary>
     private static object[] LoadedEvent(int i, int n, int chats, int identities, string tag, Random random, long weekAgo)
     {
         var chat = random.Next(chats);
@@ -416,7 +417,7 @@ internal static class WebhookBench
         return
         [
             "ev" + tag + i.ToString("D24", CultureInfo.InvariantCulture), Provider, $"load-{tag}-{chat % LoadInstances}", (5_000_000_000L + i).ToString(CultureInfo.InvariantCulture),
-            "message", "inbound", $"id{tag}{identity:D10}", (800_000_000L + identity).ToString(CultureInfo.InvariantCulture), FirstNames[identity % FirstNames.Length] + " Load",
+            "message", "inbound", $"id{tag}{identity:D26}", (800_000_000L + identity).ToString(CultureInfo.InvariantCulture), FirstNames[identity % FirstNames.Length] + " Load",
             $"chat-{tag}-{chat}", "text", Texts[i % Texts.Length], $$"""{"message_id":"{{i}}"}""", "processed", 0L, received - 900, received, received + 4,
         ];
     }
@@ -451,7 +452,7 @@ internal static class WebhookBench
             {
                 for (var j = 0; j < identities; j++)
                 {
-                    await identityImport.WriteRowAsync(default, $"id{tag}{j:D10}", FirstNames[j % FirstNames.Length] + " Load", weekAgo, weekAgo);
+                    await identityImport.WriteRowAsync(default, $"id{tag}{j:D26}", FirstNames[j % FirstNames.Length] + " Load", weekAgo, weekAgo);
                 }
                 await identityImport.CompleteAsync();
             }
@@ -504,7 +505,7 @@ internal static class WebhookBench
             cmd.Parameters.Add(at);
             for (var j = 0; j < identities; j++)
             {
-                id.Value = $"id{tag}{j:D10}";
+                id.Value = $"id{tag}{j:D26}";
                 name.Value = FirstNames[j % FirstNames.Length] + " Load";
                 await cmd.ExecuteNonQueryAsync();
             }
