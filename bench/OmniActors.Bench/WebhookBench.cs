@@ -90,9 +90,9 @@ internal static class WebhookBench
         var nextUpdate = 0;
         // Warm-up (not measured): JIT, connections, the pipeline's and identity cache's first sight of the senders.
         var warmCount = Math.Min(rate, count);
-        var warm = await PacedWebhooksAsync(cluster, instance, rate, warmCount, () => baseUpdateId + nextUpdate++, 0);
+        var warm = await PacedWebhooksAsync(cluster, instance, rate, warmCount, () => baseUpdateId + nextUpdate++, 0, options.Timeout);
         var cpu = cluster.SiloCpu();
-        var run = await PacedWebhooksAsync(cluster, instance, rate, count, () => baseUpdateId + nextUpdate++, sampleEvery);
+        var run = await PacedWebhooksAsync(cluster, instance, rate, count, () => baseUpdateId + nextUpdate++, sampleEvery, options.Timeout);
         await WaitIngestedAsync(cluster, instance, warmCount - warm.Failed + count - run.Failed, options.Timeout);
         var cpuUsed = cluster.SiloCpu() - cpu;
         var bench = $"webhook_ingest@{rate}/s";
@@ -109,7 +109,8 @@ internal static class WebhookBench
 
     private sealed record PacedRun(List<double> Acks, List<double> Lags, int Failed, double SendSeconds, string? FirstError);
 
-    private static async Task<PacedRun> PacedWebhooksAsync(BenchCluster cluster, string instance, int rate, int count, Func<long> nextUpdateId, int sampleEvery)
+    private static async Task<PacedRun> PacedWebhooksAsync(BenchCluster cluster, string instance, int rate, int count, Func<long> nextUpdateId, int sampleEvery,
+        TimeSpan timeout)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var bodies = Enumerable.Range(0, count).Select(i => { var id = nextUpdateId(); return (Id: id, Body: TelegramUpdate(id, i, now)); }).ToArray();
@@ -140,7 +141,8 @@ internal static class WebhookBench
                 if (sampleEvery > 0 && i % sampleEvery == 0)
                 {
                     var eventUri = new Uri(baseAddress, "api/events/" + EventId(instance, bodies[i].Id.ToString(CultureInfo.InvariantCulture)));
-                    var deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 30;
+                    // Wait as long as the run may (--timeout-minutes): a sample dropped for being slow would flatter the percentiles.
+                    var deadline = Stopwatch.GetTimestamp() + (long)(Stopwatch.Frequency * timeout.TotalSeconds);
                     while (Stopwatch.GetTimestamp() < deadline)
                     {
                         using var found = await cluster.Http.GetAsync(eventUri);
@@ -157,7 +159,7 @@ internal static class WebhookBench
                         // is read within 10 % without the polls becoming load themselves.
                         await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(2, Stopwatch.GetElapsedTime(start).TotalMilliseconds / 10)));
                     }
-                    Interlocked.CompareExchange(ref firstError, $"event of update {bodies[i].Id} not queryable within 30 s", null);
+                    Interlocked.CompareExchange(ref firstError, $"event of update {bodies[i].Id} not queryable within {timeout}", null);
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
