@@ -237,7 +237,16 @@ internal sealed class BenchCluster : IAsyncDisposable
         return connection;
     }
 
-    private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
+    /// <summary>A read-write connection to the silos' database, for benches that load rows straight into it (bulk setup
+    /// the HTTP API would take too long for). SQLite waits up to 60 s for the silo's writes (WAL, one writer at a time).</summary>
+    public async Task<DbConnection> OpenWritableAsync()
+    {
+        DbConnection connection = IsPostgres ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString + ";Default Timeout=60");
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    public static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
         var cmd = connection.CreateCommand();
         cmd.CommandText = sql;

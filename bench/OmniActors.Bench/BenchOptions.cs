@@ -6,7 +6,7 @@ namespace OmniActors.Bench;
 internal sealed class BenchOptions
 {
     public static readonly string[] AllStorages = ["sqlite", "pg", "pg2"];
-    public static readonly string[] AllBenches = ["throughput", "concurrent", "latency", "http", "memory"];
+    public static readonly string[] AllBenches = ["throughput", "concurrent", "latency", "http", "memory", "webhooks"];
 
     /// <summary>Storage modes to run: sqlite (one silo process on a SQLite file), pg (one silo on PostgreSQL), pg2 (two silo processes on one database).</summary>
     public required IReadOnlyList<string> Storages { get; init; }
@@ -46,6 +46,14 @@ internal sealed class BenchOptions
     public required string WorkDir { get; init; }
     /// <summary>Extra environment of the silo processes (<c>--silo-env "DOTNET_gcServer=0;OmniActors:Runner:MaxConcurrency=512"</c>), to try a setting.</summary>
     public required IReadOnlyDictionary<string, string> SiloEnv { get; init; }
+    /// <summary>Paced webhook POSTs per second in the webhooks bench.</summary>
+    public int WebhookRate { get; init; }
+    /// <summary>How long the paced webhook stream runs.</summary>
+    public double WebhookSeconds { get; init; }
+    /// <summary>Events loaded straight into omni_events for the recent-events queries.</summary>
+    public int Events { get; init; }
+    /// <summary>Timed calls per kind of query (identity resolutions cached and uncached, event queries by instance, chat, identity).</summary>
+    public int Queries { get; init; }
     /// <summary>The longest any wait for tasks to finish may take.</summary>
     public TimeSpan Timeout { get; init; }
 
@@ -80,7 +88,8 @@ internal sealed class BenchOptions
             throw new ArgumentException(Usage);
         }
         var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
-            "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env"], StringComparer.Ordinal);
+            "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
+            "webhook-rate", "webhook-seconds", "events", "queries"], StringComparer.Ordinal);
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
             throw new ArgumentException($"Unknown option --{unknown}.\n{Usage}");
@@ -119,15 +128,20 @@ internal sealed class BenchOptions
             SiloDll = Path.GetFullPath(Str("silo", Path.Combine(repoRoot, "src/Silo/bin/Release/net10.0/OmniActors.Silo.dll"))),
             OutFile = Path.GetFullPath(Str("out", Path.Combine(repoRoot, "bench/results", stamp + ".jsonl"))),
             WorkDir = Path.GetFullPath(Str("work-dir", Path.Combine(Path.GetTempPath(), "omni-bench"))),
+            WebhookRate = Int("webhook-rate", 500),
+            WebhookSeconds = Dbl("webhook-seconds", quick ? 4 : 20),
+            Events = Int("events", quick ? 20_000 : 1_000_000),
+            Queries = Int("queries", quick ? 50 : 300),
             Timeout = TimeSpan.FromMinutes(Dbl("timeout-minutes", 30)),
             SiloEnv = Str("silo-env", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(kv => kv.Split('=', 2))
                 .ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw new ArgumentException($"--silo-env wants KEY=VALUE pairs, got '{kv[0]}'."), StringComparer.Ordinal),
         };
         if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
-            || options.N is < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0)
+            || options.N is < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
+            || options.WebhookRate < 1 || options.WebhookSeconds <= 0 || options.Events < 1 || options.Queries < 1)
         {
-            throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates and --latency-seconds must be positive.");
+            throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates, --latency-seconds, --webhook-rate, --webhook-seconds, --events and --queries must be positive.");
         }
         if (!File.Exists(options.SiloDll))
         {
@@ -137,10 +151,11 @@ internal sealed class BenchOptions
     }
 
     public const string Usage = """
-        OmniActors.Bench [--quick] [--storage sqlite,pg,pg2] [--bench throughput,concurrent,latency,http,memory] [--runs 3]
+        OmniActors.Bench [--quick] [--storage sqlite,pg,pg2] [--bench throughput,concurrent,latency,http,memory,webhooks] [--runs 3]
           [--n N] [--callers 64] [--batch-size 1000] [--batch-parallel 4] [--queue-concurrency 64]
           [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--settle-seconds 5]
           [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
           [--silo-env "KEY=VALUE;KEY2=VALUE2"]
+          [--webhook-rate 500] [--webhook-seconds 20] [--events 1000000] [--queries 300]
         """;
 }

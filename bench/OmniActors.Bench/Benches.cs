@@ -18,6 +18,7 @@ internal static class Benches
         "latency" => PacedLatencyAsync(cluster, options, overHttp: false, progress),
         "http" => PacedLatencyAsync(cluster, options, overHttp: true, progress),
         "memory" => MemoryAsync(cluster, options, progress),
+        "webhooks" => WebhookBench.RunAsync(cluster, options, progress),
         _ => throw new ArgumentOutOfRangeException(nameof(bench), bench, "unknown bench"),
     };
 
