@@ -102,8 +102,14 @@ public sealed class EventStore(EventDatabase db)
         if (query.Identity is not null)
         {
             // Events keep resolving after a merge: the survivor's events include those of every identity merged into it.
-            where.Add("(sender_identity_id = @identity OR sender_identity_id IN (SELECT id FROM omni_identities WHERE merged_into = @identity))");
-            parameters.Add(("@identity", query.Identity));
+            // The merged ids are read first and listed as values: an OR with a subquery made PostgreSQL scan the whole
+            // events table (bench: 509 ms p50 at a million events) instead of walking the sender index.
+            var merged = await db.QueryAsync(SqlStatement.Of("SELECT id FROM omni_identities WHERE merged_into = @identity",
+                ("@identity", query.Identity)), r => r.GetString(0), cancellationToken);
+            var ids = new List<string>(merged.Count + 1) { query.Identity };
+            ids.AddRange(merged);
+            where.Add("sender_identity_id IN (" + string.Join(", ", ids.Select((_, i) => $"@identity{i}")) + ")");
+            parameters.AddRange(ids.Select((id, i) => ($"@identity{i}", (object?)id)));
         }
         if (query.From is { } from)
         {

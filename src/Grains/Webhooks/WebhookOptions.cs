@@ -30,7 +30,7 @@ public sealed class WebhookOptions
     [Range(1, 1000)] public int MaxIngestAttempts { get; set; } = 10;
 
     /// <summary>Concurrent background ingest workers per silo.</summary>
-    [Range(1, 64)] public int IngestWorkers { get; set; } = 4;
+    [Range(1, 256)] public int IngestWorkers { get; set; } = 32;
 
     /// <summary>How long a silo trusts its cached instances, routes and identity resolutions made on another silo.</summary>
     public TimeSpan CacheTtl { get; set; } = TimeSpan.FromSeconds(5);
