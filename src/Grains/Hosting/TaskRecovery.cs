@@ -38,57 +38,36 @@ internal sealed partial class TaskRecovery(
         _retention = Task.Run(() => SweepRetentionAsync(_stopping.Token), CancellationToken.None);
     }
 
-    private async Task SweepRetentionAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.RetentionSweepInterval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+    private Task SweepRetentionAsync(CancellationToken cancellationToken) =>
+        PeriodicSweep.RunAsync(options.Value.RetentionSweepInterval, time, passAtStart: false, async token =>
         {
-            try
+            var sweep = await retention.SweepOnceAsync(token);
+            if (sweep.Deleted > 0)
             {
-                var sweep = await retention.SweepOnceAsync(cancellationToken);
-                if (sweep.Deleted > 0)
-                {
-                    LogRetention(sweep.Deleted, sweep.Batches);
-                }
+                LogRetention(sweep.Deleted, sweep.Batches);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogRetentionFailed(ex);
-            }
-        }
-    }
+        }, LogRetentionFailed, cancellationToken);
 
     /// <summary>
     /// The safety net of dependencies: a dependency wakes its dependents when it ends, but that call is lost if its silo
     /// dies right then (or a dependent crashed before registering). So every waiting task is re-checked now and then:
     /// it registers with its dependencies again and reads how they stand.
     /// </summary>
-    private async Task SweepWaitingTasksAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.DependencySweepInterval, time);
-        do
+    private Task SweepWaitingTasksAsync(CancellationToken cancellationToken) =>
+        PeriodicSweep.RunAsync(options.Value.DependencySweepInterval, time, passAtStart: true, async token =>
         {
-            try
+            string? after = null;
+            while (true)
             {
-                string? after = null;
-                while (true)
+                var ids = await store.ListIdsAsync(null, Tasks.TaskStatus.WaitingOnDependencies, 500, after, token);
+                if (ids.Count == 0)
                 {
-                    var ids = await store.ListIdsAsync(null, Tasks.TaskStatus.WaitingOnDependencies, 500, after, cancellationToken);
-                    if (ids.Count == 0)
-                    {
-                        break;
-                    }
-                    await Task.WhenAll(ids.Select(id => grains.GetGrain<ITaskGrain>(id).CheckDependencies(watch: true)));
-                    after = ids[^1];
+                    break;
                 }
+                await Task.WhenAll(ids.Select(id => grains.GetGrain<ITaskGrain>(id).CheckDependencies(watch: true)));
+                after = ids[^1];
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogDependencySweepFailed(ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(cancellationToken));
-    }
+        }, LogDependencySweepFailed, cancellationToken);
 
     private async Task WakePartitionsAsync(CancellationToken cancellationToken)
     {
@@ -144,26 +123,16 @@ internal sealed partial class TaskRecovery(
         }
     }
 
-    private async Task SweepResultsAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ResultSweepInterval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
+    private Task SweepResultsAsync(CancellationToken cancellationToken) =>
+        PeriodicSweep.RunAsync(options.Value.ResultSweepInterval, time, passAtStart: false, async token =>
         {
-            try
+            int cleared;
+            do
             {
-                int cleared;
-                do
-                {
-                    cleared = await store.ClearExpiredResultsAsync(time.GetUtcNow(), 1000, cancellationToken);
-                }
-                while (cleared == 1000);
+                cleared = await store.ClearExpiredResultsAsync(time.GetUtcNow(), 1000, token);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogSweepFailed(ex);
-            }
-        }
-    }
+            while (cleared == 1000);
+        }, LogSweepFailed, cancellationToken);
 
     public void Dispose() => _stopping.Dispose();
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OmniActors.Hosting;
 using OmniActors.Identities;
 using OmniActors.Routing;
 using OmniActors.Webhooks.Providers;
@@ -199,60 +200,30 @@ public sealed partial class IngestPipeline(
         await store.MarkEventProcessedAsync(e.Id, time.GetUtcNow());
     }
 
-    private async Task RecoverAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    private Task RecoverAsync(CancellationToken cancellationToken) =>
+        PeriodicSweep.RunAsync(_options.RecoveryInterval, time, passAtStart: true, async token =>
         {
-            try
+            var before = time.GetUtcNow() - _options.RecoveryAge;
+            var pending = await store.PendingRawAsync(before, _options.MaxIngestAttempts, 500, token);
+            foreach (var raw in pending)
             {
-                var before = time.GetUtcNow() - _options.RecoveryAge;
-                var pending = await store.PendingRawAsync(before, _options.MaxIngestAttempts, 500, cancellationToken);
-                foreach (var raw in pending)
-                {
-                    Enqueue(raw);
-                }
-                if (pending.Count > 0)
-                {
-                    LogRecovered(pending.Count);
-                }
-                await Task.Delay(_options.RecoveryInterval, time, cancellationToken);
+                Enqueue(raw);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            if (pending.Count > 0)
             {
-                return;
+                LogRecovered(pending.Count);
             }
-            catch (Exception ex)
-            {
-                LogSweepFailed(ex, "recovery");
-                await DelayQuietlyAsync(_options.RecoveryInterval, cancellationToken);
-            }
-        }
-    }
+        }, ex => LogSweepFailed(ex, "recovery"), cancellationToken);
 
-    private async Task CleanupAsync(CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
+    private Task CleanupAsync(CancellationToken cancellationToken) =>
+        PeriodicSweep.RunAsync(_options.CleanupInterval, time, passAtStart: true, async token =>
         {
-            try
+            var purged = await PurgeAsync(token);
+            if (purged > 0)
             {
-                var purged = await PurgeAsync(cancellationToken);
-                if (purged > 0)
-                {
-                    LogPurged(purged);
-                }
-                await Task.Delay(_options.CleanupInterval, time, cancellationToken);
+                LogPurged(purged);
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSweepFailed(ex, "cleanup");
-                await DelayQuietlyAsync(_options.CleanupInterval, cancellationToken);
-            }
-        }
-    }
+        }, ex => LogSweepFailed(ex, "cleanup"), cancellationToken);
 
     /// <summary>Purges raw captures past the retention, batch by batch; returns how many.</summary>
     public async Task<int> PurgeAsync(CancellationToken cancellationToken = default)
@@ -280,17 +251,6 @@ public sealed partial class IngestPipeline(
         catch (Exception ex)
         {
             LogSweepFailed(ex, "mark failed");
-        }
-    }
-
-    private async Task DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.Delay(delay, time, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
         }
     }
 
