@@ -18,6 +18,20 @@ public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, 
     /// <summary>The task id a rule's match of an event gets.</summary>
     public static string TaskId(string eventId, string ruleId) => TaskIds.FromIdempotencyKey(IdempotencyKey(eventId, ruleId));
 
+    /// <summary>True when at least one enabled rule matches the event (nothing to route otherwise).</summary>
+    public async Task<bool> MatchesAnyAsync(OmniEvent e, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        foreach (var matcher in await rules.MatchersAsync(cancellationToken))
+        {
+            if (matcher.Matches(e))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Enqueues the actions of every matching rule; returns how many rules matched.</summary>
     public async Task<int> RouteAsync(OmniEvent e, CancellationToken cancellationToken = default)
     {

@@ -22,25 +22,34 @@ public sealed record SqlStatement(string Sql, IReadOnlyList<KeyValuePair<string,
 
 /// <summary>
 /// The event fabric's tables (raw captures, events, instances, identities, routes) on the configured database.
-/// Single-statement writes are group-committed like the task store's: a loop gathers whatever is waiting into one
-/// transaction, so many concurrent webhooks cost one commit (one WAL flush). Each caller's task completes only once
-/// its transaction committed, with the rows its statement changed.
+/// Writes are group-committed like the task store's: a loop gathers whatever is waiting into one transaction, so many
+/// concurrent webhooks cost one commit (one WAL flush). Each caller's task completes only once its transaction
+/// committed, with the rows its statements changed. On PostgreSQL there are two loops on their own connections: one
+/// for writes a request waits on (a webhook's raw capture before its acknowledgement) and one for background ingest,
+/// so an acknowledgement never queues behind a commit of ingest rows. SQLite has one writer, so one loop.
 /// </summary>
 public sealed partial class EventDatabase : IAsyncDisposable
 {
-    private sealed record Pending(SqlStatement Statement)
+    private sealed record Pending(IReadOnlyList<SqlStatement> Statements)
     {
-        public TaskCompletionSource<int> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public int Rows { get; set; }
+        public TaskCompletionSource<int[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int[] Rows { get; } = new int[Statements.Count];
     }
 
-    private readonly Channel<Pending> _channel = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private sealed class Lane(string name)
+    {
+        public string Name { get; } = name;
+        public Channel<Pending> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+        public Task Loop { get; set; } = Task.CompletedTask;
+    }
+
+    private readonly Lane _background = new("background");
+    private readonly Lane _urgent;
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqlite;
     private readonly SqliteConnection? _sqliteWriter;
     private readonly int _maxBatch;
     private readonly ILogger<EventDatabase> _logger;
-    private readonly Task _loop;
 
     public EventDatabase(IOptions<StorageOptions> options, IServiceProvider services, ILogger<EventDatabase> logger)
     {
@@ -51,6 +60,7 @@ public sealed partial class EventDatabase : IAsyncDisposable
         if (o.IsPostgres)
         {
             _postgres = services.GetRequiredService<PostgresDataSource>().Source;
+            _urgent = new Lane("urgent");
         }
         else
         {
@@ -58,8 +68,13 @@ public sealed partial class EventDatabase : IAsyncDisposable
             _sqliteWriter = new SqliteConnection(_sqlite);
             _sqliteWriter.Open();
             SqliteDatabase.ApplyPragmas(_sqliteWriter, o);
+            _urgent = _background;
         }
-        _loop = Task.Run(RunAsync);
+        _background.Loop = Task.Run(() => RunAsync(_background));
+        if (_urgent != _background)
+        {
+            _urgent.Loop = Task.Run(() => RunAsync(_urgent));
+        }
     }
 
     /// <summary>True on PostgreSQL (some statements differ in syntax).</summary>
@@ -70,11 +85,21 @@ public sealed partial class EventDatabase : IAsyncDisposable
 
     private long _commits;
 
-    /// <summary>Runs one statement in the next group commit; returns the rows it changed once committed.</summary>
-    public Task<int> WriteAsync(SqlStatement statement)
+    /// <summary>Runs one statement in the next background group commit; returns the rows it changed once committed.</summary>
+    public async Task<int> WriteAsync(SqlStatement statement) => (await Submit(_background, [statement]))[0];
+
+    /// <summary>Runs statements in one transaction of the next background group commit (all or none); returns the rows
+    /// each changed once committed.</summary>
+    public Task<int[]> WriteAsync(IReadOnlyList<SqlStatement> statements) => Submit(_background, statements);
+
+    /// <summary>Runs one statement in the next group commit of the lane a waiting request uses (a webhook's raw capture).</summary>
+    public async Task<int> WriteUrgentAsync(SqlStatement statement) => (await Submit(_urgent, [statement]))[0];
+
+    private static Task<int[]> Submit(Lane lane, IReadOnlyList<SqlStatement> statements)
     {
-        var pending = new Pending(statement);
-        if (!_channel.Writer.TryWrite(pending))
+        ArgumentNullException.ThrowIfNull(statements);
+        var pending = new Pending(statements);
+        if (!lane.Channel.Writer.TryWrite(pending))
         {
             pending.Done.TrySetException(new StorageUnavailableException("The event store is shutting down."));
         }
@@ -175,16 +200,18 @@ public sealed partial class EventDatabase : IAsyncDisposable
         return cmd;
     }
 
-    private async Task RunAsync()
+    private async Task RunAsync(Lane lane)
     {
         var batch = new List<Pending>(_maxBatch);
-        var reader = _channel.Reader;
+        var reader = lane.Channel.Reader;
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var item))
+            var statements = 0;
+            while (statements < _maxBatch && reader.TryRead(out var item))
             {
                 batch.Add(item);
+                statements += item.Statements.Count;
             }
             try
             {
@@ -204,7 +231,7 @@ public sealed partial class EventDatabase : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                LogBatchFailed(ex, batch.Count);
+                LogBatchFailed(ex, lane.Name, batch.Count);
                 var error = new StorageUnavailableException($"The event store could not commit: {ex.Message}");
                 foreach (var p in batch)
                 {
@@ -219,8 +246,11 @@ public sealed partial class EventDatabase : IAsyncDisposable
         using var tx = _sqliteWriter!.BeginTransaction(deferred: false);
         foreach (var p in batch)
         {
-            using var cmd = Command(_sqliteWriter, tx, p.Statement);
-            p.Rows = cmd.ExecuteNonQuery();
+            for (var i = 0; i < p.Statements.Count; i++)
+            {
+                using var cmd = Command(_sqliteWriter, tx, p.Statements[i]);
+                p.Rows[i] = cmd.ExecuteNonQuery();
+            }
         }
         tx.Commit();
     }
@@ -230,33 +260,38 @@ public sealed partial class EventDatabase : IAsyncDisposable
         await using var connection = await _postgres!.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
         await using var commands = new NpgsqlBatch(connection, tx);
-        foreach (var p in batch)
+        foreach (var statement in batch.SelectMany(p => p.Statements))
         {
-            var cmd = new NpgsqlBatchCommand(p.Statement.Sql);
-            foreach (var (name, value) in p.Statement.Parameters)
+            var cmd = new NpgsqlBatchCommand(statement.Sql);
+            foreach (var (name, value) in statement.Parameters)
             {
                 cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
             }
             commands.BatchCommands.Add(cmd);
         }
         await commands.ExecuteNonQueryAsync();
-        for (var i = 0; i < batch.Count; i++)
+        var index = 0;
+        foreach (var p in batch)
         {
-            batch[i].Rows = commands.BatchCommands[i].RecordsAffected;
+            for (var i = 0; i < p.Statements.Count; i++)
+            {
+                p.Rows[i] = commands.BatchCommands[index++].RecordsAffected;
+            }
         }
         await tx.CommitAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Writer.TryComplete();
-        await _loop;
+        _background.Channel.Writer.TryComplete();
+        _urgent.Channel.Writer.TryComplete();
+        await Task.WhenAll(_background.Loop, _urgent.Loop);
         if (_sqliteWriter is not null)
         {
             await _sqliteWriter.DisposeAsync();
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event store group commit of {Count} statements failed; every statement in it is reported failed")]
-    private partial void LogBatchFailed(Exception exception, int count);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Event store group commit ({Lane}) of {Count} writes failed; every write in it is reported failed")]
+    private partial void LogBatchFailed(Exception exception, string lane, int count);
 }

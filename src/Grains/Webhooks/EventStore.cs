@@ -27,7 +27,8 @@ public sealed class EventStore(EventDatabase db)
     public async Task<bool> InsertRawAsync(RawCapture raw)
     {
         ArgumentNullException.ThrowIfNull(raw);
-        return await db.WriteAsync(SqlStatement.Of(
+        // The acknowledgement waits on this commit: the urgent lane, never behind a commit of ingest rows.
+        return await db.WriteUrgentAsync(SqlStatement.Of(
             $"INSERT INTO omni_raw_events ({RawColumns}, verified) VALUES (@id, @provider, @instance, @hash, @body, @received, NULL, 0, NULL, 1) " +
             "ON CONFLICT (provider, instance, body_hash) DO NOTHING",
             ("@id", raw.Id), ("@provider", raw.Provider), ("@instance", raw.Instance), ("@hash", raw.BodyHash), ("@body", raw.Body),
@@ -46,35 +47,48 @@ public sealed class EventStore(EventDatabase db)
         .FirstOrDefault();
 
     /// <summary>Marks a raw capture fully ingested.</summary>
-    public Task MarkRawProcessedAsync(string id, DateTimeOffset now) =>
-        db.WriteAsync(SqlStatement.Of("UPDATE omni_raw_events SET processed_at = @now WHERE id = @id", ("@now", now.ToUnixTimeMilliseconds()), ("@id", id)));
+    public Task MarkRawProcessedAsync(string id, DateTimeOffset now) => db.WriteAsync(RawProcessed(id, now));
+
+    private static SqlStatement RawProcessed(string id, DateTimeOffset now) =>
+        SqlStatement.Of("UPDATE omni_raw_events SET processed_at = @raw_now WHERE id = @raw_id_done", ("@raw_now", now.ToUnixTimeMilliseconds()), ("@raw_id_done", id));
 
     /// <summary>Counts a failed ingest attempt and keeps its error.</summary>
     public Task MarkRawFailedAsync(string id, string error) =>
         db.WriteAsync(SqlStatement.Of("UPDATE omni_raw_events SET attempts = attempts + 1, last_error = @error WHERE id = @id",
             ("@error", error.Length > 2000 ? error[..2000] : error), ("@id", id)));
 
-    /// <summary>Stores an event in the next group commit; false when the dedupe key (provider, instance, provider event id) already has one.</summary>
-    public async Task<bool> InsertEventAsync(OmniEvent e)
+    /// <summary>
+    /// Stores an event in the next group commit; false when its provider event (the id derives from provider, instance
+    /// and provider event id) is already stored. With <paramref name="rawDone"/>, the same transaction marks that raw
+    /// capture processed, whether or not the event was new: one commit for a capture whose events need no routing.
+    /// </summary>
+    public async Task<bool> InsertEventAsync(OmniEvent e, string? rawDone = null)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return await db.WriteAsync(SqlStatement.Of(
+        var insert = SqlStatement.Of(
             $"INSERT INTO omni_events ({EventColumns}) VALUES (@id, @provider, @instance, @peid, @type, @direction, @sender_id, @sender, @sender_name, " +
             "@recipient_id, @recipient, @chat, @content_type, @text, @media_url, @media_mime, @media_size, @media_caption, @reply_to, @raw_id, @metadata, " +
-            "@status, @retry, @provider_ts, @received, @processed) ON CONFLICT (provider, instance, provider_event_id) DO NOTHING",
+            "@status, @retry, @provider_ts, @received, @processed) ON CONFLICT (id) DO NOTHING",
             ("@id", e.Id), ("@provider", e.Provider), ("@instance", e.Instance), ("@peid", e.ProviderEventId), ("@type", e.EventType),
             ("@direction", e.Direction), ("@sender_id", e.SenderIdentityId), ("@sender", e.SenderHandle), ("@sender_name", e.SenderName),
             ("@recipient_id", e.RecipientIdentityId), ("@recipient", e.RecipientHandle), ("@chat", e.ChatId), ("@content_type", e.ContentType),
             ("@text", e.Text), ("@media_url", e.Media?.Url), ("@media_mime", e.Media?.MimeType), ("@media_size", e.Media?.Size),
             ("@media_caption", e.Media?.Caption), ("@reply_to", e.ReplyTo), ("@raw_id", e.RawId), ("@metadata", e.Metadata), ("@status", e.Status),
             ("@retry", (long)e.RetryCount), ("@provider_ts", e.ProviderTimestamp?.ToUnixTimeMilliseconds()), ("@received", e.ReceivedAt.ToUnixTimeMilliseconds()),
-            ("@processed", e.ProcessedAt?.ToUnixTimeMilliseconds()))) == 1;
+            ("@processed", e.ProcessedAt?.ToUnixTimeMilliseconds()));
+        var rows = rawDone is null
+            ? [await db.WriteAsync(insert)]
+            : await db.WriteAsync([insert, RawProcessed(rawDone, e.ProcessedAt ?? e.ReceivedAt)]);
+        return rows[0] == 1;
     }
 
-    /// <summary>Marks an event routed.</summary>
-    public Task MarkEventProcessedAsync(string id, DateTimeOffset now) =>
-        db.WriteAsync(SqlStatement.Of("UPDATE omni_events SET status = @status, processed_at = @now WHERE id = @id",
-            ("@status", EventStatuses.Processed), ("@now", now.ToUnixTimeMilliseconds()), ("@id", id)));
+    /// <summary>Marks an event routed; with <paramref name="rawDone"/>, marks that raw capture processed in the same transaction.</summary>
+    public Task MarkEventProcessedAsync(string id, DateTimeOffset now, string? rawDone = null)
+    {
+        var routed = SqlStatement.Of("UPDATE omni_events SET status = @status, processed_at = @now WHERE id = @id",
+            ("@status", EventStatuses.Processed), ("@now", now.ToUnixTimeMilliseconds()), ("@id", id));
+        return rawDone is null ? db.WriteAsync(routed) : db.WriteAsync([routed, RawProcessed(rawDone, now)]);
+    }
 
     /// <summary>The event, or null.</summary>
     public async Task<OmniEvent?> GetEventAsync(string id, CancellationToken cancellationToken = default) =>
@@ -139,17 +153,11 @@ public sealed class EventStore(EventDatabase db)
     public async Task<int> PurgeRawAsync(DateTimeOffset cutoff, int batchSize)
     {
         var cut = cutoff.ToUnixTimeMilliseconds();
-        var deleted = await db.WriteAsync(SqlStatement.Of(
+        // The events keep their rows and raw_id: a purged capture's reference stops resolving (no index on raw_id, so no
+        // per-batch update of the events table).
+        return await db.WriteAsync(SqlStatement.Of(
             "DELETE FROM omni_raw_events WHERE id IN (SELECT id FROM omni_raw_events WHERE received_at < @cut LIMIT @n)",
             ("@cut", cut), ("@n", (long)batchSize)));
-        if (deleted > 0)
-        {
-            // The event keeps its row; its raw payload reference no longer resolves and is cleared.
-            await db.WriteAsync(SqlStatement.Of(
-                "UPDATE omni_events SET raw_id = NULL WHERE raw_id IS NOT NULL AND received_at < @cut AND raw_id NOT IN (SELECT id FROM omni_raw_events)",
-                ("@cut", cut)));
-        }
-        return deleted;
     }
 
     private static string EncodeCursor(OmniEvent e) =>

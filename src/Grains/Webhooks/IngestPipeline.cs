@@ -101,15 +101,25 @@ public sealed partial class IngestPipeline(
         }
     }
 
-    /// <summary>Ingests one capture: the whole path after the acknowledgement. Safe to run again on the same capture.</summary>
+    /// <summary>
+    /// Ingests one capture: the whole path after the acknowledgement. Safe to run again on the same capture. The capture
+    /// is marked processed in the transaction of its last event's final write, so an event no rule matches costs one
+    /// commit (stored processed, capture marked) and a routed one two (stored; routed and capture marked).
+    /// </summary>
     public async Task IngestAsync(RawCapture raw, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(raw);
-        foreach (var normalized in Normalize(raw))
+        var events = Normalize(raw);
+        var marked = false;
+        for (var i = 0; i < events.Count; i++)
         {
-            await StoreAndRouteAsync(raw, normalized.Event, normalized.Index, cancellationToken);
+            var rawDone = i == events.Count - 1 ? raw.Id : null;
+            marked = await StoreAndRouteAsync(raw, events[i].Event, events[i].Index, rawDone, cancellationToken);
         }
-        await store.MarkRawProcessedAsync(raw.Id, time.GetUtcNow());
+        if (!marked)
+        {
+            await store.MarkRawProcessedAsync(raw.Id, time.GetUtcNow());
+        }
     }
 
     private List<(NormalizedEvent Event, int Index)> Normalize(RawCapture raw)
@@ -134,70 +144,79 @@ public sealed partial class IngestPipeline(
         return events.Select((e, i) => (e, i)).ToList();
     }
 
-    private async Task StoreAndRouteAsync(RawCapture raw, NormalizedEvent n, int index, CancellationToken cancellationToken)
+    /// <summary>Stores (deduped) and routes one event; true when <paramref name="rawDone"/> was marked processed with it.</summary>
+    private async Task<bool> StoreAndRouteAsync(RawCapture raw, NormalizedEvent n, int index, string? rawDone, CancellationToken cancellationToken)
     {
         var providerEventId = n.ProviderEventId ?? $"sha256:{raw.BodyHash}:{index}";
-        var id = EventStore.EventId(raw.Provider, raw.Instance, providerEventId);
-        var existing = await store.GetEventAsync(id, cancellationToken);
-        if (existing is { Status: EventStatuses.Processed })
+        string? sender = null;
+        string? recipient = null;
+        // Resolved before the insert, which decides whether the event is new (resolution is idempotent and cached).
+        if (!string.IsNullOrEmpty(n.SenderHandle))
         {
-            return;
+            sender = await identities.ResolveAsync(new Identities.IdentityHandle(raw.Provider, n.SenderHandle), n.SenderAliases, n.SenderName, cancellationToken);
         }
-        var e = existing;
-        if (e is null)
+        if (!string.IsNullOrEmpty(n.RecipientHandle))
         {
-            string? sender = null;
-            string? recipient = null;
-            if (!string.IsNullOrEmpty(n.SenderHandle))
+            recipient = await identities.ResolveAsync(new Identities.IdentityHandle(raw.Provider, n.RecipientHandle), (string?)null, cancellationToken);
+        }
+        var e = new OmniEvent
+        {
+            Id = EventStore.EventId(raw.Provider, raw.Instance, providerEventId),
+            Provider = raw.Provider,
+            Instance = raw.Instance,
+            ProviderEventId = providerEventId,
+            EventType = n.EventType,
+            Direction = n.Direction,
+            SenderIdentityId = sender,
+            SenderHandle = n.SenderHandle,
+            SenderName = n.SenderName,
+            RecipientIdentityId = recipient,
+            RecipientHandle = n.RecipientHandle,
+            ChatId = n.ChatId,
+            ContentType = n.ContentType,
+            Text = n.Text,
+            Media = n.Media,
+            ReplyTo = n.ReplyTo,
+            RawId = raw.Id,
+            Metadata = n.Metadata?.ToJsonString(),
+            Status = EventStatuses.Pending,
+            RetryCount = raw.Attempts,
+            ProviderTimestamp = n.ProviderTimestamp,
+            ReceivedAt = raw.ReceivedAt,
+        };
+        if (!await router.MatchesAnyAsync(e, cancellationToken))
+        {
+            // Nothing to route: stored processed at once, the capture marked in the same commit. A conflict means another
+            // capture of the same provider event stored it first; that capture's own ingest (or recovery) finishes it.
+            if (await store.InsertEventAsync(e with { Status = EventStatuses.Processed, ProcessedAt = time.GetUtcNow() }, rawDone))
             {
-                sender = await identities.ResolveAsync(new Identities.IdentityHandle(raw.Provider, n.SenderHandle), n.SenderAliases, n.SenderName, cancellationToken);
+                Stored(e);
             }
-            if (!string.IsNullOrEmpty(n.RecipientHandle))
+            return rawDone is not null;
+        }
+        if (await store.InsertEventAsync(e))
+        {
+            Stored(e);
+        }
+        else
+        {
+            // A concurrent redelivery stored it first: route the stored row, so the payload is the same whoever routes it.
+            var stored = await store.GetEventAsync(e.Id, cancellationToken);
+            if (stored is null or { Status: EventStatuses.Processed })
             {
-                recipient = await identities.ResolveAsync(new Identities.IdentityHandle(raw.Provider, n.RecipientHandle), (string?)null, cancellationToken);
+                return false;
             }
-            e = new OmniEvent
-            {
-                Id = id,
-                Provider = raw.Provider,
-                Instance = raw.Instance,
-                ProviderEventId = providerEventId,
-                EventType = n.EventType,
-                Direction = n.Direction,
-                SenderIdentityId = sender,
-                SenderHandle = n.SenderHandle,
-                SenderName = n.SenderName,
-                RecipientIdentityId = recipient,
-                RecipientHandle = n.RecipientHandle,
-                ChatId = n.ChatId,
-                ContentType = n.ContentType,
-                Text = n.Text,
-                Media = n.Media,
-                ReplyTo = n.ReplyTo,
-                RawId = raw.Id,
-                Metadata = n.Metadata?.ToJsonString(),
-                Status = EventStatuses.Pending,
-                RetryCount = raw.Attempts,
-                ProviderTimestamp = n.ProviderTimestamp,
-                ReceivedAt = raw.ReceivedAt,
-            };
-            if (await store.InsertEventAsync(e))
-            {
-                metrics.Event(raw.Provider, e.EventType);
-                lifecycle.OnNormalized(e);
-            }
-            else
-            {
-                // A concurrent redelivery stored it first: route the stored row, so the payload is the same whoever routes it.
-                e = await store.GetEventAsync(id, cancellationToken);
-                if (e is null or { Status: EventStatuses.Processed })
-                {
-                    return;
-                }
-            }
+            e = stored;
         }
         await router.RouteAsync(e, cancellationToken);
-        await store.MarkEventProcessedAsync(e.Id, time.GetUtcNow());
+        await store.MarkEventProcessedAsync(e.Id, time.GetUtcNow(), rawDone);
+        return rawDone is not null;
+    }
+
+    private void Stored(OmniEvent e)
+    {
+        metrics.Event(e.Provider, e.EventType);
+        lifecycle.OnNormalized(e);
     }
 
     private Task RecoverAsync(CancellationToken cancellationToken) =>

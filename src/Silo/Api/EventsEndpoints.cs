@@ -59,6 +59,8 @@ internal static class EventsEndpoints
         }
         else
         {
+            // Purged by the raw retention (the event keeps its reference, which no longer resolves).
+            json["raw_id"] = null;
             json["raw"] = null;
         }
         return TypedResults.Content(json.ToJsonString(), "application/json");

@@ -46,6 +46,22 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         Assert.Equal(update, full.GetProperty("raw").GetProperty("body").GetProperty("update_id").GetInt64());
     }
 
+    [Fact]
+    public async Task An_ingested_event_is_processed_and_its_capture_marked_processed()
+    {
+        long chat = Telegram.Unique();
+        var ack = await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "mark me")).ExpectAsync(HttpStatusCode.OK);
+        var rawId = ack.GetProperty("raw_id").GetString()!;
+        var id = Assert.Single(await _api.UntilChatEventsAsync(chat, 1)).GetProperty("id").GetString();
+
+        var e = await Eventually.Until(() => _api.GetAsync($"/api/events/{id}").ExpectAsync(HttpStatusCode.OK),
+            x => x.GetProperty("status").GetString() == "processed", Api.Deadline, "the event processed");
+
+        Assert.NotEqual(System.Text.Json.JsonValueKind.Null, e.GetProperty("processed_at").ValueKind);
+        await Eventually.Until(() => factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE id = @id AND processed_at IS NOT NULL", ("@id", rawId)),
+            n => n == 1, Api.Deadline, "the capture marked processed");
+    }
+
     [Theory]
     [InlineData(null, 401, "signature_missing")]
     [InlineData("", 401, "signature_missing")]
