@@ -50,6 +50,8 @@ internal sealed class BenchOptions
     public int WebhookRate { get; init; }
     /// <summary>How long the paced webhook stream runs.</summary>
     public double WebhookSeconds { get; init; }
+    /// <summary>Realistic WhatsApp Cloud and Evolution messages sent each for the per-provider storage figures (PostgreSQL).</summary>
+    public int StorageEvents { get; init; }
     /// <summary>Events loaded straight into omni_events for the recent-events queries.</summary>
     public int Events { get; init; }
     /// <summary>Timed calls per kind of query (identity resolutions cached and uncached, event queries by instance, chat, identity).</summary>
@@ -89,7 +91,7 @@ internal sealed class BenchOptions
         }
         var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
             "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
-            "webhook-rate", "webhook-seconds", "events", "queries"], StringComparer.Ordinal);
+            "webhook-rate", "webhook-seconds", "events", "queries", "storage-events"], StringComparer.Ordinal);
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
             throw new ArgumentException($"Unknown option --{unknown}.\n{Usage}");
@@ -132,6 +134,7 @@ internal sealed class BenchOptions
             WebhookSeconds = Dbl("webhook-seconds", quick ? 4 : 20),
             Events = Int("events", quick ? 20_000 : 1_000_000),
             Queries = Int("queries", quick ? 50 : 300),
+            StorageEvents = Int("storage-events", quick ? 200 : 2_000),
             Timeout = TimeSpan.FromMinutes(Dbl("timeout-minutes", 30)),
             SiloEnv = Str("silo-env", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(kv => kv.Split('=', 2))
@@ -139,9 +142,9 @@ internal sealed class BenchOptions
         };
         if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
             || options.N is < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
-            || options.WebhookRate < 1 || options.WebhookSeconds <= 0 || options.Events < 1 || options.Queries < 1)
+            || options.WebhookRate < 1 || options.WebhookSeconds <= 0 || options.Events < 1 || options.Queries < 1 || options.StorageEvents < 1)
         {
-            throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates, --latency-seconds, --webhook-rate, --webhook-seconds, --events and --queries must be positive.");
+            throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates, --latency-seconds, --webhook-rate, --webhook-seconds, --events, --queries and --storage-events must be positive.");
         }
         if (!File.Exists(options.SiloDll))
         {
@@ -156,6 +159,6 @@ internal sealed class BenchOptions
           [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--settle-seconds 5]
           [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
           [--silo-env "KEY=VALUE;KEY2=VALUE2"]
-          [--webhook-rate 500] [--webhook-seconds 20] [--events 1000000] [--queries 300]
+          [--webhook-rate 500] [--webhook-seconds 20] [--events 1000000] [--queries 300] [--storage-events 2000]
         """;
 }

@@ -43,15 +43,16 @@ internal static class WebhookBench
         var figures = new List<Figure>();
         figures.AddRange(await IngestAsync(cluster, options, instance, progress));
         figures.AddRange(await StorageOverheadAsync(cluster, instance));
+        figures.AddRange(await StorageByProviderAsync(cluster, options, progress));
         figures.AddRange(await IdentitiesAsync(cluster, options));
         figures.AddRange(await RecentEventsAsync(cluster, options, progress));
         return figures;
     }
 
-    private static async Task CreateInstanceAsync(BenchCluster cluster, string instance)
+    private static async Task CreateInstanceAsync(BenchCluster cluster, string instance, string provider = Provider, string secret = Secret)
     {
         using var response = await cluster.Http.PostAsync(new Uri(cluster.Silos[0].BaseAddress, "api/webhook-instances"),
-            JsonContent.Create(new Dictionary<string, object> { ["provider"] = Provider, ["instance"] = instance, ["secret"] = Secret }));
+            JsonContent.Create(new Dictionary<string, object> { ["provider"] = provider, ["instance"] = instance, ["secret"] = secret }));
         if (response.StatusCode != HttpStatusCode.Created)
         {
             throw new InvalidOperationException($"POST /api/webhook-instances: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
@@ -248,6 +249,96 @@ internal static class WebhookBench
             new(bench, "event_total_bytes_per_event", eventTotal / (double)Math.Max(n, 1), "bytes", n, 1, extra),
             new(bench, "raw_total_bytes_per_event", rawTotal / (double)Math.Max(n, 1), "bytes", n, 1, extra),
         ];
+    }
+
+    /// <summary>A WhatsApp Cloud API <c>messages</c> webhook with one inbound text message, as Meta documents it.</summary>
+    private static byte[] WhatsAppCloudMessage(int i, long unixSeconds)
+    {
+        var customer = 16_505_550_000L + (i * 7919 % Senders);
+        var text = JsonEncodedText.Encode(Texts[i % Texts.Length]);
+        var wamid = "wamid.HBgL" + Convert.ToBase64String(Encoding.ASCII.GetBytes($"{customer}:{i:D10}:{unixSeconds}"));
+        return Encoding.UTF8.GetBytes(
+            $$$"""{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"{{{FirstNames[(int)(customer % FirstNames.Length)]}}} Bench"},"wa_id":"{{{customer}}}"}],"messages":[{"from":"{{{customer}}}","id":"{{{wamid}}}","timestamp":"{{{unixSeconds}}}","type":"text","text":{"body":"{{{text}}}"}}]},"field":"messages"}]}]}""");
+    }
+
+    /// <summary>An Evolution API v2 <c>messages.upsert</c> with one inbound text message (the Baileys WAMessage in its
+    /// envelope, the instance's apikey in the body as Evolution sends it).</summary>
+    private static byte[] EvolutionMessage(string instance, string apiKey, int i, long unixSeconds)
+    {
+        var phone = 5_511_900_000_000L + (i * 7919 % Senders);
+        var text = JsonEncodedText.Encode(Texts[i % Texts.Length]);
+        var id = "3EB0" + Convert.ToHexString(BitConverter.GetBytes((long)i * 2_654_435_761L + unixSeconds));
+        return Encoding.UTF8.GetBytes(
+            $$$"""{"event":"messages.upsert","instance":"{{{instance}}}","data":{"key":{"remoteJid":"{{{phone}}}@s.whatsapp.net","fromMe":false,"id":"{{{id}}}"},"pushName":"{{{FirstNames[(int)(phone % FirstNames.Length)]}}} Bench","status":"DELIVERY_ACK","message":{"conversation":"{{{text}}}","messageContextInfo":{"deviceListMetadataVersion":2}},"messageType":"conversation","messageTimestamp":{{{unixSeconds}}},"instanceId":"bae4c1f0-7c2d-4a4e-9b1e-3f2a1c0d9e8f","source":"android"},"destination":"https://omni.example.com/webhooks/evolution/{{{instance}}}","date_time":"{{{DateTimeOffset.FromUnixTimeSeconds(unixSeconds):yyyy-MM-ddTHH:mm:ss.fffZ}}}","sender":"5511988887777@s.whatsapp.net","server_url":"http://evolution:8080","apikey":"{{{apiKey}}}"}""");
+    }
+
+    /// <summary>
+    /// The canonical record against the raw capture for the two WhatsApp providers too (PostgreSQL only: its
+    /// <c>pg_column_size</c> measures one instance's rows; SQLite has no per-row size): <c>--storage-events</c> realistic
+    /// text messages of each (WhatsApp Cloud signed with <c>X-Hub-Signature-256</c>, Evolution with its apikey in the
+    /// body, which is cut before storing), 16 in flight, then fully ingested.
+    /// </summary>
+    private static async Task<List<Figure>> StorageByProviderAsync(BenchCluster cluster, BenchOptions options, Action<string> progress)
+    {
+        if (!cluster.IsPostgres)
+        {
+            return [];
+        }
+        var count = options.StorageEvents;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var figures = new List<Figure>();
+        foreach (var provider in new[] { "whatsapp_cloud", "evolution" })
+        {
+            var instance = "bench-" + Guid.NewGuid().ToString("N")[..8];
+            var secret = "bench-" + provider + "-secret-0123456789abcdef";
+            await CreateInstanceAsync(cluster, instance, provider, secret);
+            using var gate = new SemaphoreSlim(16);
+            var failed = 0;
+            await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
+            {
+                await gate.WaitAsync();
+                try
+                {
+                    var body = provider == "evolution" ? EvolutionMessage(instance, secret, i, now) : WhatsAppCloudMessage(i, now);
+                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.NextBaseAddress(), $"webhooks/{provider}/{instance}"));
+                    if (provider == "whatsapp_cloud")
+                    {
+                        request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body)));
+                    }
+                    request.Content = new ByteArrayContent(body);
+                    request.Content.Headers.ContentType = new("application/json");
+                    using var response = await cluster.Http.SendAsync(request);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }));
+            await WaitIngestedAsync(cluster, instance, count - failed, options.Timeout);
+            await using var connection = await cluster.OpenWritableAsync();
+            async Task<long> Scalar(string sql)
+            {
+                await using var cmd = BenchCluster.Command(connection, sql, ("@i", instance));
+                return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+            }
+            var n = await Scalar("SELECT COUNT(*) FROM omni_events WHERE instance = @i");
+            var eventRows = await Scalar("SELECT COALESCE(SUM(pg_column_size(e.*)), 0) FROM omni_events e WHERE instance = @i");
+            var rawRows = await Scalar("SELECT COALESCE(SUM(pg_column_size(r.*)), 0) FROM omni_raw_events r WHERE instance = @i");
+            var bodies = await Scalar("SELECT COALESCE(SUM(octet_length(body)), 0) FROM omni_raw_events WHERE instance = @i");
+            progress($"webhook_storage_{provider}: {n} events of {count} sent, {failed} refused");
+            var bench = $"webhook_storage_{provider}";
+            var extra = new Dictionary<string, object> { ["provider"] = provider };
+            figures.Add(new(bench, "canonical_over_raw_rows", 100.0 * eventRows / Math.Max(rawRows, 1), "%", n, 16, extra));
+            figures.Add(new(bench, "event_row_bytes_per_event", eventRows / (double)Math.Max(n, 1), "bytes", n, 16, extra));
+            figures.Add(new(bench, "raw_row_bytes_per_event", rawRows / (double)Math.Max(n, 1), "bytes", n, 16, extra));
+            figures.Add(new(bench, "raw_body_bytes_per_event", bodies / (double)Math.Max(n, 1), "bytes", n, 16, extra));
+            figures.Add(new(bench, "refused", failed, "requests", count, 16, extra));
+        }
+        return figures;
     }
 
     private static async Task<(long EventRows, long EventTotal, long RawRows, long RawTotal)> SqliteSizesAsync(SqliteConnection live)
