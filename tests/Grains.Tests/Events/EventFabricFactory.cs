@@ -144,3 +144,23 @@ public sealed class PostgresEventFabricCollection : ICollectionFixture<PostgresE
 {
     public const string Name = "event fabric on postgresql";
 }
+
+/// <summary>A test class over the event fabric: a webhook client (no API key) and an API client, disposed with the class.</summary>
+public abstract class EventFabricTest(EventFabricFactory factory) : IDisposable
+{
+    /// <summary>The silo under test, its database and services.</summary>
+    protected EventFabricFactory Fabric { get; } = factory;
+
+    /// <summary>Posts webhooks as a provider would: no API key.</summary>
+    protected HttpClient Hooks { get; } = factory.CreateClient();
+
+    /// <summary>Calls <c>/api</c> with the API key.</summary>
+    protected HttpClient ApiClient { get; } = factory.CreateApiClient();
+
+    public void Dispose()
+    {
+        Hooks.Dispose();
+        ApiClient.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

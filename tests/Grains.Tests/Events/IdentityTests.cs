@@ -7,34 +7,24 @@ using OmniActors.Tests.Http;
 namespace OmniActors.Tests.Events;
 
 /// <summary>Identities: created on first sight, one per handle under races, linked across providers, merged, aliases joined.</summary>
-public abstract class IdentityTests(EventFabricFactory factory) : IDisposable
+public abstract class IdentityTests(EventFabricFactory factory) : EventFabricTest(factory)
 {
-    private readonly HttpClient _hooks = factory.CreateClient();
-    private readonly HttpClient _api = factory.CreateApiClient();
-
-    public void Dispose()
-    {
-        _hooks.Dispose();
-        _api.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     private static string S(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     private Task<JsonElement> ResolveAsync(string provider, string handle) =>
-        _api.PostJsonAsync("/api/identities/resolve", new { provider, handle }).ExpectAsync(HttpStatusCode.OK);
+        ApiClient.PostJsonAsync("/api/identities/resolve", new { provider, handle }).ExpectAsync(HttpStatusCode.OK);
 
     [Fact]
     public async Task Concurrent_first_sightings_of_a_handle_create_one_identity()
     {
         var handle = "user-" + Guid.NewGuid().ToString("N");
-        var directory = factory.Service<IdentityDirectory>();
+        var directory = Fabric.Service<IdentityDirectory>();
 
         var ids = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => directory.ResolveAsync(new IdentityHandle("discord", handle)))));
 
         var id = Assert.Single(ids.Distinct());
-        Assert.Equal(1L, await factory.CountAsync("SELECT COUNT(*) FROM omni_identity_handles WHERE handle = @h", ("@h", handle)));
-        Assert.Equal(1L, await factory.CountAsync("SELECT COUNT(*) FROM omni_identities WHERE id = @id", ("@id", id)));
+        Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_identity_handles WHERE handle = @h", ("@h", handle)));
+        Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_identities WHERE id = @id", ("@id", id)));
         Assert.Equal(id, (await ResolveAsync("discord", handle)).GetProperty("id").GetString());
     }
 
@@ -42,17 +32,17 @@ public abstract class IdentityTests(EventFabricFactory factory) : IDisposable
     public async Task Messages_from_one_sender_resolve_to_one_identity_whose_events_are_listed()
     {
         long user = Telegram.Unique(), chat = Telegram.Unique();
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), user, chat, "one")).ExpectAsync(HttpStatusCode.OK);
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), user, chat, "two")).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), user, chat, "one")).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), user, chat, "two")).ExpectAsync(HttpStatusCode.OK);
 
-        var events = await _api.UntilChatEventsAsync(chat, 2);
+        var events = await ApiClient.UntilChatEventsAsync(chat, 2);
         var id = Assert.Single(events.Select(e => e.GetProperty("sender_identity_id").GetString()).Distinct())!;
-        var identity = await _api.GetAsync($"/api/identities/{id}").ExpectAsync(HttpStatusCode.OK);
+        var identity = await ApiClient.GetAsync($"/api/identities/{id}").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("Ann", identity.GetProperty("display_name").GetString());
         var handle = Assert.Single(identity.GetProperty("handles").EnumerateArray());
         Assert.Equal("telegram", handle.GetProperty("provider").GetString());
         Assert.Equal(S(user), handle.GetProperty("handle").GetString());
-        var page = await _api.GetAsync($"/api/identities/{id}/events").ExpectAsync(HttpStatusCode.OK);
+        var page = await ApiClient.GetAsync($"/api/identities/{id}/events").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(["two", "one"], page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("text").GetString()!).ToArray());
     }
 
@@ -63,17 +53,17 @@ public abstract class IdentityTests(EventFabricFactory factory) : IDisposable
         var id = person.GetProperty("id").GetString()!;
         var discord = "dc-" + Guid.NewGuid().ToString("N");
 
-        var linked = await _api.PostJsonAsync($"/api/identities/{id}/handles", new { provider = "discord", handle = discord }).ExpectAsync(HttpStatusCode.OK);
+        var linked = await ApiClient.PostJsonAsync($"/api/identities/{id}/handles", new { provider = "discord", handle = discord }).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(2, linked.GetProperty("handles").GetArrayLength());
         Assert.Equal(id, (await ResolveAsync("discord", discord)).GetProperty("id").GetString());
         var other = (await ResolveAsync("whatsapp", "wa-" + Guid.NewGuid().ToString("N"))).GetProperty("id").GetString()!;
-        await _api.PostJsonAsync($"/api/identities/{other}/handles", new { provider = "discord", handle = discord })
+        await ApiClient.PostJsonAsync($"/api/identities/{other}/handles", new { provider = "discord", handle = discord })
             .ExpectProblemAsync(HttpStatusCode.Conflict, "handle_taken");
-        await _api.PostJsonAsync($"/api/identities/{id}/handles", new { provider = "discord" }).ExpectProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
-        await _api.PostJsonAsync($"/api/identities/{id}/handles", "{\"provider\":").ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_payload");
-        await _api.GetAsync("/api/identities/id-does-not-exist").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await _api.PostJsonAsync("/api/identities/id-does-not-exist/handles", new { provider = "discord", handle = "x" + Guid.NewGuid().ToString("N") })
+        await ApiClient.PostJsonAsync($"/api/identities/{id}/handles", new { provider = "discord" }).ExpectProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+        await ApiClient.PostJsonAsync($"/api/identities/{id}/handles", "{\"provider\":").ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_payload");
+        await ApiClient.GetAsync("/api/identities/id-does-not-exist").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await ApiClient.PostJsonAsync("/api/identities/id-does-not-exist/handles", new { provider = "discord", handle = "x" + Guid.NewGuid().ToString("N") })
             .ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
@@ -81,36 +71,36 @@ public abstract class IdentityTests(EventFabricFactory factory) : IDisposable
     public async Task A_merged_identity_forwards_and_its_events_keep_resolving_to_the_survivor()
     {
         long userA = Telegram.Unique(), userB = Telegram.Unique(), chat = Telegram.Unique();
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), userA, chat, "from a")).ExpectAsync(HttpStatusCode.OK);
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), userB, chat, "from b", "Bob")).ExpectAsync(HttpStatusCode.OK);
-        var events = await _api.UntilChatEventsAsync(chat, 2);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), userA, chat, "from a")).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), userB, chat, "from b", "Bob")).ExpectAsync(HttpStatusCode.OK);
+        var events = await ApiClient.UntilChatEventsAsync(chat, 2);
         var a = events.Single(e => e.GetProperty("text").GetString() == "from a").GetProperty("sender_identity_id").GetString()!;
         var b = events.Single(e => e.GetProperty("text").GetString() == "from b").GetProperty("sender_identity_id").GetString()!;
         Assert.NotEqual(a, b);
 
-        var survivor = await _api.PostJsonAsync($"/api/identities/{a}/merge", new { identity_id = b }).ExpectAsync(HttpStatusCode.OK);
+        var survivor = await ApiClient.PostJsonAsync($"/api/identities/{a}/merge", new { identity_id = b }).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal(a, survivor.GetProperty("id").GetString());
         Assert.Equal([b], survivor.GetProperty("merged").EnumerateArray().Select(x => x.GetString()!).ToArray());
         Assert.Equal(2, survivor.GetProperty("handles").GetArrayLength());
-        Assert.Equal(a, (await _api.GetAsync($"/api/identities/{b}").ExpectAsync(HttpStatusCode.OK)).GetProperty("id").GetString());
+        Assert.Equal(a, (await ApiClient.GetAsync($"/api/identities/{b}").ExpectAsync(HttpStatusCode.OK)).GetProperty("id").GetString());
         Assert.Equal(a, (await ResolveAsync("telegram", S(userB))).GetProperty("id").GetString());
-        var page = await _api.GetAsync($"/api/identities/{a}/events").ExpectAsync(HttpStatusCode.OK);
+        var page = await ApiClient.GetAsync($"/api/identities/{a}/events").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(2, page.GetProperty("items").GetArrayLength());
-        var viaMerged = await _api.GetAsync($"/api/identities/{b}/events").ExpectAsync(HttpStatusCode.OK);
+        var viaMerged = await ApiClient.GetAsync($"/api/identities/{b}/events").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(2, viaMerged.GetProperty("items").GetArrayLength());
 
         // New events of the merged person's handle land on the survivor.
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), userB, chat, "b again", "Bob")).ExpectAsync(HttpStatusCode.OK);
-        var after = await _api.UntilChatEventsAsync(chat, 3);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), userB, chat, "b again", "Bob")).ExpectAsync(HttpStatusCode.OK);
+        var after = await ApiClient.UntilChatEventsAsync(chat, 3);
         Assert.Equal(a, after.Single(e => e.GetProperty("text").GetString() == "b again").GetProperty("sender_identity_id").GetString());
-        await _api.PostJsonAsync($"/api/identities/{a}/merge", new { identity_id = "id-nobody" }).ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await ApiClient.PostJsonAsync($"/api/identities/{a}/merge", new { identity_id = "id-nobody" }).ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
     }
 
     [Fact]
     public async Task A_whatsapp_lid_and_phone_jid_of_one_sender_are_one_identity_whichever_came_first()
     {
-        var directory = factory.Service<IdentityDirectory>();
+        var directory = Fabric.Service<IdentityDirectory>();
         var n = Guid.NewGuid().ToString("N")[..12];
         var lid = $"{n}@lid";
         var phone = $"55{n}@s.whatsapp.net";
@@ -131,7 +121,7 @@ public abstract class IdentityTests(EventFabricFactory factory) : IDisposable
         var merged = joined == first ? second : first;
         Assert.Equal(joined, await directory.ResolveAsync(new IdentityHandle("evolution", $"{m}@lid")));
         Assert.Equal(joined, await directory.ResolveAsync(new IdentityHandle("evolution", $"55{m}@s.whatsapp.net")));
-        var info = await _api.GetAsync($"/api/identities/{merged}").ExpectAsync(HttpStatusCode.OK);
+        var info = await ApiClient.GetAsync($"/api/identities/{merged}").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(joined, info.GetProperty("id").GetString());
         Assert.Equal(2, info.GetProperty("handles").GetArrayLength());
     }

@@ -9,22 +9,12 @@ using OmniActors.Tests.Support;
 namespace OmniActors.Tests.Events;
 
 /// <summary>The real providers end to end over HTTP: WhatsApp's handshake and body signature, Evolution's token and @lid aliases.</summary>
-public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDisposable
+public abstract class ProviderWebhookTests(EventFabricFactory factory) : EventFabricTest(factory)
 {
-    private readonly HttpClient _hooks = factory.CreateClient();
-    private readonly HttpClient _api = factory.CreateApiClient();
-
-    public void Dispose()
-    {
-        _hooks.Dispose();
-        _api.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     private async Task<string> InstanceAsync(string provider, string secret, string? verifyToken = null)
     {
         var name = provider + "-" + Guid.NewGuid().ToString("N")[..8];
-        await _api.PutJsonAsync($"/api/webhook-instances/{provider}/{name}", new { secret, verify_token = verifyToken }).ExpectAsync(HttpStatusCode.Created);
+        await ApiClient.PutJsonAsync($"/api/webhook-instances/{provider}/{name}", new { secret, verify_token = verifyToken }).ExpectAsync(HttpStatusCode.Created);
         return name;
     }
 
@@ -33,14 +23,14 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
     {
         var name = await InstanceAsync("whatsapp", "app-secret", "verify-me");
 
-        using var ok = await _hooks.GetAsync(Api.Url($"/webhooks/whatsapp/{name}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444"));
+        using var ok = await Hooks.GetAsync(Api.Url($"/webhooks/whatsapp/{name}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444"));
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.Equal("1158201444", await ok.Content.ReadAsStringAsync());
-        await _hooks.GetAsync($"/webhooks/whatsapp/{name}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
+        await Hooks.GetAsync($"/webhooks/whatsapp/{name}?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
             .ExpectProblemAsync(HttpStatusCode.Forbidden, "handshake_rejected");
-        await _hooks.GetAsync($"/webhooks/whatsapp/{name}?hub.mode=unsubscribe&hub.verify_token=verify-me&hub.challenge=1")
+        await Hooks.GetAsync($"/webhooks/whatsapp/{name}?hub.mode=unsubscribe&hub.verify_token=verify-me&hub.challenge=1")
             .ExpectProblemAsync(HttpStatusCode.Forbidden, "handshake_rejected");
-        await _hooks.GetAsync("/webhooks/whatsapp/nobody?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1")
+        await Hooks.GetAsync("/webhooks/whatsapp/nobody?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1")
             .ExpectProblemAsync(HttpStatusCode.NotFound, "unknown_instance");
     }
 
@@ -62,11 +52,11 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
         await Post(name, body, null).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
         await Post(name, body.Replace("another color", "another colour", StringComparison.Ordinal), signature).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
         await Post(name, body, "sha256=" + new string('0', 64)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
-        Assert.Equal(0L, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
+        Assert.Equal(0L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
 
         await Post(name, body, signature).ExpectAsync(HttpStatusCode.OK);
 
-        var e = await Eventually.Until(() => _api.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+        var e = await Eventually.Until(() => ApiClient.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
             p => p.GetProperty("items").GetArrayLength() == 1, Api.Deadline, "the WhatsApp message is stored");
         var item = e.GetProperty("items")[0];
         Assert.Equal(messageId, item.GetProperty("provider_event_id").GetString());
@@ -83,7 +73,7 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
             {
                 request.Headers.Add("X-Hub-Signature-256", sig);
             }
-            return _hooks.SendAsync(request);
+            return Hooks.SendAsync(request);
         }
     }
 
@@ -103,30 +93,30 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
              "sender":"5511988887777@s.whatsapp.net","server_url":"http://evolution:8080","apikey":"{{{token}}}"}
             """;
 
-        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L1" + n, "only lid", lid)).ExpectAsync(HttpStatusCode.OK);
-        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L2" + n, "lid with phone", lid, $",\"remoteJidAlt\":\"{phone}\",\"addressingMode\":\"lid\""))
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L1" + n, "only lid", lid)).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L2" + n, "lid with phone", lid, $",\"remoteJidAlt\":\"{phone}\",\"addressingMode\":\"lid\""))
             .ExpectAsync(HttpStatusCode.OK);
-        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L3" + n, "phone only", phone)).ExpectAsync(HttpStatusCode.OK);
-        await _hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L4" + n, "forged", phone).Replace(token, "WRONG", StringComparison.Ordinal))
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L3" + n, "phone only", phone)).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Upsert("3EB0L4" + n, "forged", phone).Replace(token, "WRONG", StringComparison.Ordinal))
             .ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
 
-        var page = await Eventually.Until(() => _api.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+        var page = await Eventually.Until(() => ApiClient.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
             p => p.GetProperty("items").GetArrayLength() == 3, Api.Deadline, "three Evolution messages stored");
         // Ingest runs concurrently: an event may have been stored under an identity merged a moment later; it forwards.
         var survivors = new HashSet<string>();
         foreach (var e in page.GetProperty("items").EnumerateArray())
         {
-            var resolved = await _api.GetAsync($"/api/identities/{e.GetProperty("sender_identity_id").GetString()}").ExpectAsync(HttpStatusCode.OK);
+            var resolved = await ApiClient.GetAsync($"/api/identities/{e.GetProperty("sender_identity_id").GetString()}").ExpectAsync(HttpStatusCode.OK);
             survivors.Add(resolved.GetProperty("id").GetString()!);
         }
         var identity = Assert.Single(survivors);
-        var info = await _api.GetAsync($"/api/identities/{identity}").ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(3, (await _api.GetAsync($"/api/identities/{identity}/events").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
+        var info = await ApiClient.GetAsync($"/api/identities/{identity}").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(3, (await ApiClient.GetAsync($"/api/identities/{identity}/events").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
         var handles = info.GetProperty("handles").EnumerateArray().Select(h => h.GetProperty("handle").GetString()).ToHashSet();
         Assert.Contains(lid, handles);
         Assert.Contains(phone, handles);
 
-        var bodies = await factory.Database.RowsAsync("SELECT body FROM omni_raw_events WHERE instance = @i", ("@i", name));
+        var bodies = await Fabric.Database.RowsAsync("SELECT body FROM omni_raw_events WHERE instance = @i", ("@i", name));
         Assert.Equal(3, bodies.Count);
         Assert.All(bodies, row =>
         {
@@ -156,7 +146,7 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
         }
         await Post(ping, Sign(timestamp, ping), "1").ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
         await Post(ping, null, timestamp).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
-        Assert.Equal(1L, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
+        Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
 
         string Sign(string ts, string body)
         {
@@ -177,7 +167,7 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : IDispos
                 request.Headers.Add("X-Signature-Ed25519", signature);
             }
             request.Headers.Add("X-Signature-Timestamp", ts);
-            return _hooks.SendAsync(request);
+            return Hooks.SendAsync(request);
         }
     }
 }

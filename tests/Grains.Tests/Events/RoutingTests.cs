@@ -8,24 +8,14 @@ using OmniActors.Tests.Support;
 namespace OmniActors.Tests.Events;
 
 /// <summary>Routing rules over HTTP: a match enqueues exactly one task per event, whatever is redelivered or replayed.</summary>
-public abstract class RoutingTests(EventFabricFactory factory) : IDisposable
+public abstract class RoutingTests(EventFabricFactory factory) : EventFabricTest(factory)
 {
-    private readonly HttpClient _hooks = factory.CreateClient();
-    private readonly HttpClient _api = factory.CreateApiClient();
-
-    public void Dispose()
-    {
-        _hooks.Dispose();
-        _api.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     [Fact]
     public async Task A_matching_rule_enqueues_exactly_one_task_per_event_with_the_canonical_event_as_payload()
     {
         var queue = Api.UniqueQueue("route");
         var prefix = "/order-" + Guid.NewGuid().ToString("N")[..6];
-        var rule = await _api.PostJsonAsync("/api/routes", new
+        var rule = await ApiClient.PostJsonAsync("/api/routes", new
         {
             name = "orders",
             provider = "telegram",
@@ -38,26 +28,26 @@ public abstract class RoutingTests(EventFabricFactory factory) : IDisposable
         long update = Telegram.Unique(), chat = Telegram.Unique();
         var body = Telegram.Message(update, Telegram.Unique(), chat, prefix + " 42");
 
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => _hooks.PostAsync(body).ExpectAsync(HttpStatusCode.OK)));
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "not an order")).ExpectAsync(HttpStatusCode.OK);
-        var events = await _api.UntilChatEventsAsync(chat, 2);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Hooks.PostAsync(body).ExpectAsync(HttpStatusCode.OK)));
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "not an order")).ExpectAsync(HttpStatusCode.OK);
+        var events = await ApiClient.UntilChatEventsAsync(chat, 2);
 
         var eventId = events.Single(e => e.GetProperty("provider_event_id").GetString() == update.ToString(CultureInfo.InvariantCulture)).GetProperty("id").GetString()!;
         var taskId = EventRouter.TaskId(eventId, ruleId);
-        var task = await _api.UntilTaskAsync(taskId, "succeeded");
-        Assert.Equal([taskId], await _api.IdsInQueueAsync(queue));
+        var task = await ApiClient.UntilTaskAsync(taskId, "succeeded");
+        Assert.Equal([taskId], await ApiClient.IdsInQueueAsync(queue));
         var payload = task.GetProperty("payload");
         Assert.Equal(eventId, payload.GetProperty("id").GetString());
         Assert.Equal(prefix + " 42", payload.GetProperty("text").GetString());
-        Assert.Equal(1, factory.Probe.Executions[taskId]);
+        Assert.Equal(1, Fabric.Probe.Executions[taskId]);
 
         // Ingest run again on the same capture (as recovery would) enqueues nothing more.
         var rawId = events.Single(e => e.GetProperty("id").GetString() == eventId).GetProperty("raw_id").GetString()!;
-        await factory.Database.ExecuteAsync("UPDATE omni_events SET status = 'pending' WHERE id = @id", ("@id", eventId));
-        var raw = await factory.Service<Webhooks.EventStore>().GetRawAsync(rawId);
-        await factory.Service<Webhooks.IngestPipeline>().IngestAsync(raw!);
-        Assert.Equal([taskId], await _api.IdsInQueueAsync(queue));
-        Assert.Equal(1, factory.Probe.Executions[taskId]);
+        await Fabric.Database.ExecuteAsync("UPDATE omni_events SET status = 'pending' WHERE id = @id", ("@id", eventId));
+        var raw = await Fabric.Service<Webhooks.EventStore>().GetRawAsync(rawId);
+        await Fabric.Service<Webhooks.IngestPipeline>().IngestAsync(raw!);
+        Assert.Equal([taskId], await ApiClient.IdsInQueueAsync(queue));
+        Assert.Equal(1, Fabric.Probe.Executions[taskId]);
     }
 
     [Fact]
@@ -65,19 +55,19 @@ public abstract class RoutingTests(EventFabricFactory factory) : IDisposable
     {
         var queue = Api.UniqueQueue("route-multi");
         var word = "ping" + Guid.NewGuid().ToString("N")[..6];
-        var byRegex = await _api.PostJsonAsync("/api/routes", new { name = "regex", text_regex = $"^{word}\\s+\\d+$", action = "test-record", queue,
+        var byRegex = await ApiClient.PostJsonAsync("/api/routes", new { name = "regex", text_regex = $"^{word}\\s+\\d+$", action = "test-record", queue,
             payload_template = new { kind = "pinged", who = "{{sender_handle}}", said = "said: {{text}}", whole = "{{event}}" } }).ExpectAsync(HttpStatusCode.Created);
-        var byType = await _api.PostJsonAsync("/api/routes", new { name = "type", content_type = "text", instance = EventFabricFactory.TelegramInstance,
+        var byType = await ApiClient.PostJsonAsync("/api/routes", new { name = "type", content_type = "text", instance = EventFabricFactory.TelegramInstance,
             text_prefix = word, action = "test-record", queue }).ExpectAsync(HttpStatusCode.Created);
         long user = Telegram.Unique(), chat = Telegram.Unique();
 
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), user, chat, word + " 7")).ExpectAsync(HttpStatusCode.OK);
-        var e = Assert.Single(await _api.UntilChatEventsAsync(chat, 1));
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), user, chat, word + " 7")).ExpectAsync(HttpStatusCode.OK);
+        var e = Assert.Single(await ApiClient.UntilChatEventsAsync(chat, 1));
         var eventId = e.GetProperty("id").GetString()!;
 
-        var templated = await _api.UntilTaskAsync(EventRouter.TaskId(eventId, byRegex.GetProperty("id").GetString()!), "succeeded");
-        await _api.UntilTaskAsync(EventRouter.TaskId(eventId, byType.GetProperty("id").GetString()!), "succeeded");
-        Assert.Equal(2, (await _api.IdsInQueueAsync(queue)).Count);
+        var templated = await ApiClient.UntilTaskAsync(EventRouter.TaskId(eventId, byRegex.GetProperty("id").GetString()!), "succeeded");
+        await ApiClient.UntilTaskAsync(EventRouter.TaskId(eventId, byType.GetProperty("id").GetString()!), "succeeded");
+        Assert.Equal(2, (await ApiClient.IdsInQueueAsync(queue)).Count);
         var payload = templated.GetProperty("payload");
         Assert.Equal("pinged", payload.GetProperty("kind").GetString());
         Assert.Equal(user.ToString(CultureInfo.InvariantCulture), payload.GetProperty("who").GetString());
@@ -97,9 +87,9 @@ public abstract class RoutingTests(EventFabricFactory factory) : IDisposable
     [MemberData(nameof(BadRules))]
     public async Task A_bad_rule_is_400_and_stores_nothing(string body, string code)
     {
-        var before = (await _api.GetAsync("/api/routes").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
-        await _api.PostJsonAsync("/api/routes", body).ExpectProblemAsync(HttpStatusCode.BadRequest, code);
-        Assert.Equal(before, (await _api.GetAsync("/api/routes").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
+        var before = (await ApiClient.GetAsync("/api/routes").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength();
+        await ApiClient.PostJsonAsync("/api/routes", body).ExpectProblemAsync(HttpStatusCode.BadRequest, code);
+        Assert.Equal(before, (await ApiClient.GetAsync("/api/routes").ExpectAsync(HttpStatusCode.OK)).GetProperty("items").GetArrayLength());
     }
 
     [Fact]
@@ -108,23 +98,23 @@ public abstract class RoutingTests(EventFabricFactory factory) : IDisposable
         var queue = Api.UniqueQueue("route-crud");
         var word = "crud" + Guid.NewGuid().ToString("N")[..6];
         var id = "rule-" + Guid.NewGuid().ToString("N")[..8];
-        await _api.PostJsonAsync("/api/routes", new { id, name = "first", text_prefix = word, action = "test-record", queue }).ExpectAsync(HttpStatusCode.Created);
-        await _api.PostJsonAsync("/api/routes", new { id, name = "again", action = "test-record" }).ExpectProblemAsync(HttpStatusCode.Conflict, "conflict");
+        await ApiClient.PostJsonAsync("/api/routes", new { id, name = "first", text_prefix = word, action = "test-record", queue }).ExpectAsync(HttpStatusCode.Created);
+        await ApiClient.PostJsonAsync("/api/routes", new { id, name = "again", action = "test-record" }).ExpectProblemAsync(HttpStatusCode.Conflict, "conflict");
 
-        var replaced = await _api.PutJsonAsync($"/api/routes/{id}", new { name = "second", text_prefix = word, action = "test-record", queue, enabled = false })
+        var replaced = await ApiClient.PutJsonAsync($"/api/routes/{id}", new { name = "second", text_prefix = word, action = "test-record", queue, enabled = false })
             .ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("second", replaced.GetProperty("name").GetString());
-        Assert.False((await _api.GetAsync($"/api/routes/{id}").ExpectAsync(HttpStatusCode.OK)).GetProperty("enabled").GetBoolean());
-        (await _api.DeleteAsync(Api.Url($"/api/routes/{id}"))).Dispose();
-        await _api.GetAsync($"/api/routes/{id}").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await _api.PutJsonAsync($"/api/routes/{id}", new { name = "gone", action = "test-record" }).ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
+        Assert.False((await ApiClient.GetAsync($"/api/routes/{id}").ExpectAsync(HttpStatusCode.OK)).GetProperty("enabled").GetBoolean());
+        (await ApiClient.DeleteAsync(Api.Url($"/api/routes/{id}"))).Dispose();
+        await ApiClient.GetAsync($"/api/routes/{id}").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await ApiClient.PutJsonAsync($"/api/routes/{id}", new { name = "gone", action = "test-record" }).ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
 
         long chat = Telegram.Unique();
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, word + " hello")).ExpectAsync(HttpStatusCode.OK);
-        await _api.UntilChatEventsAsync(chat, 1);
-        await Eventually.Until(() => factory.CountAsync("SELECT COUNT(*) FROM omni_events WHERE chat_id = @c AND status = 'processed'",
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, word + " hello")).ExpectAsync(HttpStatusCode.OK);
+        await ApiClient.UntilChatEventsAsync(chat, 1);
+        await Eventually.Until(() => Fabric.CountAsync("SELECT COUNT(*) FROM omni_events WHERE chat_id = @c AND status = 'processed'",
             ("@c", chat.ToString(CultureInfo.InvariantCulture))), n => n == 1, Api.Deadline, "the event is processed");
-        Assert.Empty(await _api.IdsInQueueAsync(queue));
+        Assert.Empty(await ApiClient.IdsInQueueAsync(queue));
     }
 }
 

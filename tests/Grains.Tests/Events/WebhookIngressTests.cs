@@ -6,32 +6,22 @@ using OmniActors.Tests.Support;
 namespace OmniActors.Tests.Events;
 
 /// <summary>The webhook endpoint over real HTTP: every bad input refused with nothing stored, redeliveries stored once.</summary>
-public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposable
+public abstract class WebhookIngressTests(EventFabricFactory factory) : EventFabricTest(factory)
 {
-    private readonly HttpClient _hooks = factory.CreateClient();
-    private readonly HttpClient _api = factory.CreateApiClient();
-
-    public void Dispose()
-    {
-        _hooks.Dispose();
-        _api.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
     private Task<long> RawRowsOfChatAsync(long chatId) =>
-        factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE body LIKE @chat", ("@chat", $"%\"id\":{chatId},\"first_name\"%"));
+        Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE body LIKE @chat", ("@chat", $"%\"id\":{chatId},\"first_name\"%"));
 
     [Fact]
     public async Task A_verified_update_is_acknowledged_stored_raw_and_becomes_one_canonical_event()
     {
         long update = Telegram.Unique(), user = Telegram.Unique(), chat = Telegram.Unique();
 
-        var ack = await _hooks.PostAsync(Telegram.Message(update, user, chat, "hello there")).ExpectAsync(HttpStatusCode.OK);
+        var ack = await Hooks.PostAsync(Telegram.Message(update, user, chat, "hello there")).ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal("accepted", ack.GetProperty("status").GetString());
         var rawId = ack.GetProperty("raw_id").GetString()!;
-        Assert.Equal(1L, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE id = @id", ("@id", rawId)));
-        var e = Assert.Single(await _api.UntilChatEventsAsync(chat, 1));
+        Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE id = @id", ("@id", rawId)));
+        var e = Assert.Single(await ApiClient.UntilChatEventsAsync(chat, 1));
         Assert.Equal("telegram", e.GetProperty("provider").GetString());
         Assert.Equal(EventFabricFactory.TelegramInstance, e.GetProperty("instance").GetString());
         Assert.Equal(update.ToString(System.Globalization.CultureInfo.InvariantCulture), e.GetProperty("provider_event_id").GetString());
@@ -41,7 +31,7 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         Assert.Equal(rawId, e.GetProperty("raw_id").GetString());
         Assert.StartsWith("id", e.GetProperty("sender_identity_id").GetString(), StringComparison.Ordinal);
 
-        var full = await _api.GetAsync($"/api/events/{e.GetProperty("id").GetString()}").ExpectAsync(HttpStatusCode.OK);
+        var full = await ApiClient.GetAsync($"/api/events/{e.GetProperty("id").GetString()}").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(rawId, full.GetProperty("raw").GetProperty("id").GetString());
         Assert.Equal(update, full.GetProperty("raw").GetProperty("body").GetProperty("update_id").GetInt64());
     }
@@ -50,15 +40,15 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
     public async Task An_ingested_event_is_processed_and_its_capture_marked_processed()
     {
         long chat = Telegram.Unique();
-        var ack = await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "mark me")).ExpectAsync(HttpStatusCode.OK);
+        var ack = await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "mark me")).ExpectAsync(HttpStatusCode.OK);
         var rawId = ack.GetProperty("raw_id").GetString()!;
-        var id = Assert.Single(await _api.UntilChatEventsAsync(chat, 1)).GetProperty("id").GetString();
+        var id = Assert.Single(await ApiClient.UntilChatEventsAsync(chat, 1)).GetProperty("id").GetString();
 
-        var e = await Eventually.Until(() => _api.GetAsync($"/api/events/{id}").ExpectAsync(HttpStatusCode.OK),
+        var e = await Eventually.Until(() => ApiClient.GetAsync($"/api/events/{id}").ExpectAsync(HttpStatusCode.OK),
             x => x.GetProperty("status").GetString() == "processed", Api.Deadline, "the event processed");
 
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, e.GetProperty("processed_at").ValueKind);
-        await Eventually.Until(() => factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE id = @id AND processed_at IS NOT NULL", ("@id", rawId)),
+        await Eventually.Until(() => Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE id = @id AND processed_at IS NOT NULL", ("@id", rawId)),
             n => n == 1, Api.Deadline, "the capture marked processed");
     }
 
@@ -72,12 +62,12 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         long chat = Telegram.Unique();
         var body = Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "let me in");
 
-        await _hooks.PostAsync(body, secret).ExpectProblemAsync((HttpStatusCode)status, code);
+        await Hooks.PostAsync(body, secret).ExpectProblemAsync((HttpStatusCode)status, code);
 
         Assert.Equal(0L, await RawRowsOfChatAsync(chat));
-        Assert.Equal(0L, await factory.CountAsync("SELECT COUNT(*) FROM omni_events WHERE chat_id = @chat", ("@chat", chat.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.Equal(0L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_events WHERE chat_id = @chat", ("@chat", chat.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         // The exporter caches a scrape briefly: wait for one taken after the refusal.
-        await Eventually.Until(() => _hooks.GetStringAsync(Api.Url("/metrics")),
+        await Eventually.Until(() => Hooks.GetStringAsync(Api.Url("/metrics")),
             m => m.Contains($"outcome=\"{code}\"", StringComparison.Ordinal) && m.Contains("omni_webhooks_requests", StringComparison.Ordinal),
             Api.Deadline, $"the {code} refusal is counted");
     }
@@ -89,9 +79,9 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
     [InlineData("{\"update_id\":1}{\"update_id\":2}")]
     public async Task A_malformed_body_with_a_valid_token_is_400_and_stores_nothing(string body)
     {
-        var before = await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events");
-        await _hooks.PostAsync(body).ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_payload");
-        Assert.Equal(before, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events"));
+        var before = await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events");
+        await Hooks.PostAsync(body).ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_payload");
+        Assert.Equal(before, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events"));
     }
 
     [Fact]
@@ -99,7 +89,7 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
     {
         long chat = Telegram.Unique();
         var text = new string('x', (int)EventFabricFactory.MaxBodyBytes);
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, text)).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, text)).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
 
         // Without a Content-Length the limit still holds while reading.
         using var chunked = new HttpRequestMessage(HttpMethod.Post, Api.Url($"/webhooks/telegram/{EventFabricFactory.TelegramInstance}"))
@@ -108,7 +98,7 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         };
         chunked.Headers.TransferEncodingChunked = true;
         chunked.Headers.Add("X-Telegram-Bot-Api-Secret-Token", EventFabricFactory.TelegramSecret);
-        await _hooks.SendAsync(chunked).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
+        await Hooks.SendAsync(chunked).ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge, "payload_too_large");
 
         Assert.Equal(0L, await RawRowsOfChatAsync(chat));
     }
@@ -119,7 +109,7 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
     public async Task An_unknown_provider_or_instance_is_404(string provider, string instance, string code)
     {
         var body = Telegram.Message(Telegram.Unique(), Telegram.Unique(), Telegram.Unique(), "anyone?");
-        await _hooks.PostAsync(body, instance: instance, provider: provider).ExpectProblemAsync(HttpStatusCode.NotFound, code);
+        await Hooks.PostAsync(body, instance: instance, provider: provider).ExpectProblemAsync(HttpStatusCode.NotFound, code);
     }
 
     [Fact]
@@ -130,17 +120,17 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         // The same update re-sent with other bytes (a provider re-serializing it) is the same event too.
         var reserialized = body.Replace("\"date\":1732400000", "\"date\": 1732400000", StringComparison.Ordinal);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => _hooks.PostAsync(i % 3 == 0 ? reserialized : body)));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(i => Hooks.PostAsync(i % 3 == 0 ? reserialized : body)));
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var statuses = await Task.WhenAll(responses.Select(async r => (await r.JsonAsync()).GetProperty("status").GetString()));
         Assert.Equal(2, statuses.Count(s => s == "accepted"));
         Assert.Equal(2L, await RawRowsOfChatAsync(chat));
-        await _api.UntilChatEventsAsync(chat, 1);
-        await Eventually.Until(() => factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE body LIKE @chat AND processed_at IS NOT NULL",
+        await ApiClient.UntilChatEventsAsync(chat, 1);
+        await Eventually.Until(() => Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE body LIKE @chat AND processed_at IS NOT NULL",
             ("@chat", $"%\"id\":{chat},\"first_name\"%")), n => n == 2, Api.Deadline, "both raw captures processed");
-        Assert.Single(await _api.ChatEventsAsync(chat));
-        Assert.Equal(1L, await factory.CountAsync("SELECT COUNT(*) FROM omni_events WHERE provider = 'telegram' AND provider_event_id = @id",
+        Assert.Single(await ApiClient.ChatEventsAsync(chat));
+        Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_events WHERE provider = 'telegram' AND provider_event_id = @id",
             ("@id", update.ToString(System.Globalization.CultureInfo.InvariantCulture))));
         foreach (var r in responses)
         {
@@ -154,9 +144,9 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         long update = Telegram.Unique();
         var body = "{\"update_id\":" + update + ",\"some_future_update\":{\"id\":7,\"chat\":{\"id\":1}}}";
 
-        await _hooks.PostAsync(body).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(body).ExpectAsync(HttpStatusCode.OK);
 
-        var type = await Eventually.Until(() => factory.Database.ScalarAsync("SELECT event_type FROM omni_events WHERE provider_event_id = @id",
+        var type = await Eventually.Until(() => Fabric.Database.ScalarAsync("SELECT event_type FROM omni_events WHERE provider_event_id = @id",
             ("@id", update.ToString(System.Globalization.CultureInfo.InvariantCulture))), t => t is not null, Api.Deadline, "the unknown event is stored");
         Assert.Equal("unknown", type);
     }
@@ -167,32 +157,32 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
         var name = "bot-" + Guid.NewGuid().ToString("N")[..8];
         const string secret = "s3cret-token-value";
 
-        var created = await _api.PostJsonAsync("/api/webhook-instances", new { provider = "telegram", instance = name, secret })
+        var created = await ApiClient.PostJsonAsync("/api/webhook-instances", new { provider = "telegram", instance = name, secret })
             .ExpectAsync(HttpStatusCode.Created);
         Assert.Equal($"/webhooks/telegram/{name}", created.GetProperty("url").GetString());
         Assert.DoesNotContain(secret, created.GetRawText(), StringComparison.Ordinal);
-        var list = await _api.GetAsync("/api/webhook-instances").ExpectAsync(HttpStatusCode.OK);
+        var list = await ApiClient.GetAsync("/api/webhook-instances").ExpectAsync(HttpStatusCode.OK);
         Assert.DoesNotContain(secret, list.GetRawText(), StringComparison.Ordinal);
         Assert.DoesNotContain(EventFabricFactory.TelegramSecret, list.GetRawText(), StringComparison.Ordinal);
         Assert.Contains(list.GetProperty("items").EnumerateArray(), i => i.GetProperty("instance").GetString() == EventFabricFactory.TelegramInstance
             && i.GetProperty("source").GetString() == "configuration");
-        await _api.PostJsonAsync("/api/webhook-instances", new { provider = "telegram", instance = name, secret })
+        await ApiClient.PostJsonAsync("/api/webhook-instances", new { provider = "telegram", instance = name, secret })
             .ExpectProblemAsync(HttpStatusCode.Conflict, "conflict");
 
         long chat = Telegram.Unique();
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), secret, name).ExpectAsync(HttpStatusCode.OK);
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), EventFabricFactory.TelegramSecret, name)
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), secret, name).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), EventFabricFactory.TelegramSecret, name)
             .ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
 
-        var replaced = await _api.PutJsonAsync($"/api/webhook-instances/telegram/{name}", new { secret = "rotated-secret" }).ExpectAsync(HttpStatusCode.OK);
+        var replaced = await ApiClient.PutJsonAsync($"/api/webhook-instances/telegram/{name}", new { secret = "rotated-secret" }).ExpectAsync(HttpStatusCode.OK);
         Assert.DoesNotContain("rotated-secret", replaced.GetRawText(), StringComparison.Ordinal);
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), secret, name)
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), secret, name)
             .ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), "rotated-secret", name).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), "rotated-secret", name).ExpectAsync(HttpStatusCode.OK);
 
-        (await _api.DeleteAsync(Api.Url($"/api/webhook-instances/telegram/{name}"))).Dispose();
-        await _api.GetAsync($"/api/webhook-instances/telegram/{name}").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), "rotated-secret", name)
+        (await ApiClient.DeleteAsync(Api.Url($"/api/webhook-instances/telegram/{name}"))).Dispose();
+        await ApiClient.GetAsync($"/api/webhook-instances/telegram/{name}").ExpectProblemAsync(HttpStatusCode.NotFound, "not_found");
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "hi"), "rotated-secret", name)
             .ExpectProblemAsync(HttpStatusCode.NotFound, "unknown_instance");
     }
 
@@ -202,13 +192,13 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : IDisposa
     [InlineData("""{"provider":"telegram","instance":"has space","secret":"s"}""", "validation_failed")]
     [InlineData("""{"provider":"telegram",""", "malformed_payload")]
     public async Task A_bad_instance_is_400(string body, string code) =>
-        await _api.PostJsonAsync("/api/webhook-instances", body).ExpectProblemAsync(HttpStatusCode.BadRequest, code);
+        await ApiClient.PostJsonAsync("/api/webhook-instances", body).ExpectProblemAsync(HttpStatusCode.BadRequest, code);
 
     [Fact]
     public async Task Instance_management_needs_the_api_key_and_webhooks_do_not()
     {
-        await _hooks.GetAsync("/api/webhook-instances").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), Telegram.Unique(), "no key needed")).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.GetAsync("/api/webhook-instances").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), Telegram.Unique(), "no key needed")).ExpectAsync(HttpStatusCode.OK);
     }
 }
 

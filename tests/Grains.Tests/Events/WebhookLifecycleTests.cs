@@ -12,24 +12,14 @@ namespace OmniActors.Tests.Events;
 /// <c>routed</c> in the event log and on the event stream; a forged one is only <c>rejected</c>. Each test has its own
 /// Telegram instance, so its queue (<c>webhooks/telegram/{instance}</c>) holds its events alone.
 /// </summary>
-public abstract class WebhookLifecycleTests(EventFabricFactory factory) : IDisposable
+public abstract class WebhookLifecycleTests(EventFabricFactory factory) : EventFabricTest(factory)
 {
     private const string Secret = "lifecycle-secret-1";
-
-    private readonly HttpClient _hooks = factory.CreateClient();
-    private readonly HttpClient _api = factory.CreateApiClient();
-
-    public void Dispose()
-    {
-        _hooks.Dispose();
-        _api.Dispose();
-        GC.SuppressFinalize(this);
-    }
 
     private async Task<string> NewInstanceAsync()
     {
         var name = "life-" + Guid.NewGuid().ToString("N")[..10];
-        await _api.PostJsonAsync("/api/webhook-instances", new { provider = "telegram", instance = name, secret = Secret }).ExpectAsync(HttpStatusCode.Created);
+        await ApiClient.PostJsonAsync("/api/webhook-instances", new { provider = "telegram", instance = name, secret = Secret }).ExpectAsync(HttpStatusCode.Created);
         return name;
     }
 
@@ -37,7 +27,7 @@ public abstract class WebhookLifecycleTests(EventFabricFactory factory) : IDispo
 
     private async Task<IReadOnlyList<JsonElement>> LogAsync(string instance)
     {
-        var page = await _api.GetAsync($"/api/event-log?kind=webhook&queue={QueueOf(instance)}&limit=1000").ExpectAsync(HttpStatusCode.OK);
+        var page = await ApiClient.GetAsync($"/api/event-log?kind=webhook&queue={QueueOf(instance)}&limit=1000").ExpectAsync(HttpStatusCode.OK);
         return page.GetProperty("items").EnumerateArray().ToList();
     }
 
@@ -56,18 +46,18 @@ public abstract class WebhookLifecycleTests(EventFabricFactory factory) : IDispo
         var instance = await NewInstanceAsync();
         var queue = Api.UniqueQueue("hook-life");
         var prefix = "/life-" + Guid.NewGuid().ToString("N")[..6];
-        var rule = await _api.PostJsonAsync("/api/routes", new { name = "life", instance, text_prefix = prefix, action = "test-record", queue })
+        var rule = await ApiClient.PostJsonAsync("/api/routes", new { name = "life", instance, text_prefix = prefix, action = "test-record", queue })
             .ExpectAsync(HttpStatusCode.Created);
         var ruleId = rule.GetProperty("id").GetString()!;
-        await using var sse = await SseStream.OpenAsync(_api, $"/api/events/stream?kind=webhook&queue={QueueOf(instance)}");
+        await using var sse = await SseStream.OpenAsync(ApiClient, $"/api/events/stream?kind=webhook&queue={QueueOf(instance)}");
         long chat = Telegram.Unique();
         var body = Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, prefix + " go");
 
-        var ack = await _hooks.PostAsync(body, Secret, instance).ExpectAsync(HttpStatusCode.OK);
+        var ack = await Hooks.PostAsync(body, Secret, instance).ExpectAsync(HttpStatusCode.OK);
 
         var rawId = ack.GetProperty("raw_id").GetString()!;
         var streamed = await sse.EventsAsync(3);
-        var eventId = Subject(Assert.Single(await _api.UntilChatEventsAsync(chat, 1)));
+        var eventId = Subject(Assert.Single(await ApiClient.UntilChatEventsAsync(chat, 1)));
         var taskId = EventRouter.TaskId(eventId, ruleId);
         Assert.Equal(["received", "normalized", "routed"], streamed.Select(f => f.Type));
         Assert.All(streamed, f => Assert.Equal("webhook", f.Event));
@@ -76,21 +66,21 @@ public abstract class WebhookLifecycleTests(EventFabricFactory factory) : IDispo
         Assert.Equal($"event_type=message raw={rawId}", Detail(streamed[1].Json));
         Assert.Equal($"rule={ruleId} task={taskId} queue={queue}", Detail(streamed[2].Json));
         Assert.Equal("test-record", streamed[2].Json.GetProperty("action").GetString());
-        await _api.UntilTaskAsync(taskId, "succeeded");
+        await ApiClient.UntilTaskAsync(taskId, "succeeded");
 
         // The log holds the same three events, with the sequences the stream sent as ids.
         var logged = await LogAsync(instance);
         Assert.Equal(["received", "normalized", "routed"], logged.Select(Type));
         Assert.Equal(streamed.Select(f => f.Sequence), logged.Select(e => e.GetProperty("sequence").GetInt64()));
-        var routed = await _api.GetAsync($"/api/event-log?kind=webhook&type=routed&task={eventId}").ExpectAsync(HttpStatusCode.OK);
+        var routed = await ApiClient.GetAsync($"/api/event-log?kind=webhook&type=routed&task={eventId}").ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(streamed[2].Sequence, Assert.Single(routed.GetProperty("items").EnumerateArray()).GetProperty("sequence").GetInt64());
 
         // A redelivery and a recovery run over the same capture publish nothing more. The publisher logs in call order,
         // so once a later update's events are in, anything the replays had published would be too.
-        await _hooks.PostAsync(body, Secret, instance).ExpectAsync(HttpStatusCode.OK);
-        await factory.Database.ExecuteAsync("UPDATE omni_events SET status = 'pending' WHERE id = @id", ("@id", eventId));
-        await factory.Service<Webhooks.IngestPipeline>().IngestAsync((await factory.Service<Webhooks.EventStore>().GetRawAsync(rawId))!);
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "unrouted"), Secret, instance).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(body, Secret, instance).ExpectAsync(HttpStatusCode.OK);
+        await Fabric.Database.ExecuteAsync("UPDATE omni_events SET status = 'pending' WHERE id = @id", ("@id", eventId));
+        await Fabric.Service<Webhooks.IngestPipeline>().IngestAsync((await Fabric.Service<Webhooks.EventStore>().GetRawAsync(rawId))!);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), chat, "unrouted"), Secret, instance).ExpectAsync(HttpStatusCode.OK);
         var after = await UntilLogAsync(instance, l => l.Count(e => Type(e) == "normalized") == 2, "the later update is normalized");
         Assert.Equal(["received", "normalized", "routed", "received", "normalized"], after.Select(Type));
         Assert.Single(after, e => Subject(e) == eventId && Type(e) == "routed");
@@ -100,12 +90,12 @@ public abstract class WebhookLifecycleTests(EventFabricFactory factory) : IDispo
     public async Task A_forged_or_unsigned_update_is_only_rejected_and_stores_nothing_else()
     {
         var instance = await NewInstanceAsync();
-        await using var sse = await SseStream.OpenAsync(_api, $"/api/events/stream?kind=webhook&queue={QueueOf(instance)}");
+        await using var sse = await SseStream.OpenAsync(ApiClient, $"/api/events/stream?kind=webhook&queue={QueueOf(instance)}");
         long forgedChat = Telegram.Unique();
         var forged = Telegram.Message(Telegram.Unique(), Telegram.Unique(), forgedChat, "let me in");
 
-        await _hooks.PostAsync(forged, "not-the-secret", instance).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
-        await _hooks.PostAsync(forged, null, instance).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
+        await Hooks.PostAsync(forged, "not-the-secret", instance).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
+        await Hooks.PostAsync(forged, null, instance).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
 
         var streamed = await sse.EventsAsync(2);
         Assert.Equal(["rejected", "rejected"], streamed.Select(f => f.Type));
@@ -115,12 +105,12 @@ public abstract class WebhookLifecycleTests(EventFabricFactory factory) : IDispo
         Assert.NotEqual(streamed[0].Subject, streamed[1].Subject);
 
         // A genuine update afterwards is logged after them: by then, anything else the forged ones published would be too.
-        await _hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), Telegram.Unique(), "genuine"), Secret, instance).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostAsync(Telegram.Message(Telegram.Unique(), Telegram.Unique(), Telegram.Unique(), "genuine"), Secret, instance).ExpectAsync(HttpStatusCode.OK);
         var logged = await UntilLogAsync(instance, l => l.Any(e => Type(e) == "normalized"), "the genuine update is normalized");
         Assert.Equal(["rejected", "rejected", "received", "normalized"], logged.Select(Type));
-        Assert.Equal(0L, await factory.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE body LIKE @chat",
+        Assert.Equal(0L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE body LIKE @chat",
             ("@chat", $"%\"id\":{forgedChat},\"first_name\"%")));
-        Assert.Empty(await _api.ChatEventsAsync(forgedChat));
+        Assert.Empty(await ApiClient.ChatEventsAsync(forgedChat));
     }
 }
 
