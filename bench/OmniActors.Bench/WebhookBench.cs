@@ -287,7 +287,7 @@ internal static class WebhookBench
         var count = options.StorageEvents;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var figures = new List<Figure>();
-        foreach (var provider in new[] { "whatsapp_cloud", "evolution" })
+        foreach (var provider in new[] { "whatsapp", "evolution" })
         {
             var instance = "bench-" + Guid.NewGuid().ToString("N")[..8];
             var secret = "bench-" + provider + "-secret-0123456789abcdef";
@@ -301,7 +301,7 @@ internal static class WebhookBench
                 {
                     var body = provider == "evolution" ? EvolutionMessage(instance, secret, i, now) : WhatsAppCloudMessage(i, now);
                     using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(cluster.NextBaseAddress(), $"webhooks/{provider}/{instance}"));
-                    if (provider == "whatsapp_cloud")
+                    if (provider == "whatsapp")
                     {
                         request.Headers.Add("X-Hub-Signature-256", "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body)));
                     }

@@ -257,9 +257,10 @@ public sealed partial class EventDatabase : IAsyncDisposable
 
     private async Task CommitPostgresAsync(List<Pending> batch)
     {
+        // One batch is one implicit transaction (a single Sync ends it): all its statements commit together or none
+        // does, without the BEGIN and COMMIT round trips of an explicit transaction.
         await using var connection = await _postgres!.OpenConnectionAsync();
-        await using var tx = await connection.BeginTransactionAsync();
-        await using var commands = new NpgsqlBatch(connection, tx);
+        await using var commands = new NpgsqlBatch(connection);
         foreach (var statement in batch.SelectMany(p => p.Statements))
         {
             var cmd = new NpgsqlBatchCommand(statement.Sql);
@@ -278,7 +279,6 @@ public sealed partial class EventDatabase : IAsyncDisposable
                 p.Rows[i] = commands.BatchCommands[index++].RecordsAffected;
             }
         }
-        await tx.CommitAsync();
     }
 
     public async ValueTask DisposeAsync()
