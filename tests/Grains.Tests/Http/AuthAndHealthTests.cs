@@ -41,7 +41,7 @@ public sealed class AuthAndHealthTests(SiloApiFactory factory)
     public async Task A_wrong_bearer_token_is_a_401_problem()
     {
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloApiFactory.ApiKey + "x");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.ApiKey + "x");
         await client.GetAsync("/api/tasks").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_invalid");
     }
 
@@ -49,7 +49,7 @@ public sealed class AuthAndHealthTests(SiloApiFactory factory)
     public async Task Another_authorization_scheme_counts_as_no_key()
     {
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", SiloApiFactory.ApiKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", factory.ApiKey);
         await client.GetAsync("/api/tasks").ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
     }
 
@@ -57,7 +57,7 @@ public sealed class AuthAndHealthTests(SiloApiFactory factory)
     public async Task The_key_is_accepted_as_a_bearer_token()
     {
         using var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", SiloApiFactory.ApiKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", factory.ApiKey);
         var page = await client.GetAsync("/api/tasks?limit=1").ExpectAsync(HttpStatusCode.OK);
         Assert.True(page.TryGetProperty("items", out _));
     }

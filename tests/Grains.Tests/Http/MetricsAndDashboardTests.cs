@@ -104,7 +104,7 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
         // A browser answers the Basic challenge with the key as password and sends it on the page's own calls.
         using var request = new HttpRequestMessage(HttpMethod.Get, Api.Url("/orleans/DashboardCounters"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"operator:{SiloApiFactory.ApiKey}")));
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"operator:{factory.ApiKey}")));
         using var counters = await _anonymous.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
     }

@@ -178,7 +178,7 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
         using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 1024 };
         await slow.ConnectAsync(factory.BaseAddress.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(factory.BaseAddress.Host), factory.BaseAddress.Port);
         await slow.SendAsync(Encoding.ASCII.GetBytes(
-            $"GET /api/events/stream?queue={queue} HTTP/1.1\r\nHost: {factory.BaseAddress.Authority}\r\nX-Api-Key: {LifecycleSiloFactory.ApiKey}\r\n\r\n"));
+            $"GET /api/events/stream?queue={queue} HTTP/1.1\r\nHost: {factory.BaseAddress.Authority}\r\nX-Api-Key: {factory.ApiKey}\r\n\r\n"));
         // Read just the response head (the listener is registered once it is sent), then never read again.
         var head = new StringBuilder();
         var chunk = new byte[512];

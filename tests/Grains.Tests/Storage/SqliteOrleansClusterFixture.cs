@@ -72,7 +72,10 @@ public sealed class TempSqliteFile : TempDatabase, IDisposable
     {
         // Pooled connections keep the file (and its -wal/-shm) open.
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_directory, recursive: true);
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
     }
 
     public override ValueTask DisposeAsync()

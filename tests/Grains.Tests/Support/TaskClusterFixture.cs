@@ -24,14 +24,15 @@ public interface ITestDatabase
 /// <see cref="PostgresTaskCluster"/>. Queues used by tests: <c>serial</c> (concurrency 1), <c>limited</c>
 /// (concurrency 3 over 2 partitions); anything else gets the defaults (concurrency 16, 4 partitions).
 /// </summary>
-public abstract class TaskClusterFixture : IAsyncLifetime
+public abstract class TaskClusterFixture(TempDatabase database) : IAsyncLifetime
 {
     private InProcessTestCluster? _cluster;
 
     /// <summary>What this cluster's handlers saw.</summary>
     public Probe Probe { get; } = new();
 
-    public abstract ITestDatabase Database { get; }
+    /// <summary>The database behind the silo (made ready at start, deleted once the silo stopped).</summary>
+    public ITestDatabase Database => database;
 
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("Not deployed.");
 
@@ -62,14 +63,6 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         ["OmniActors:Queues:Items:limited:Partitions"] = "2",
     };
 
-    /// <summary>The common settings on an embedded SQLite file.</summary>
-    public static IReadOnlyDictionary<string, string?> Settings(string databasePath) =>
-        new Dictionary<string, string?>(CommonSettings)
-        {
-            ["OmniActors:Storage:SqlitePath"] = databasePath,
-            ["OmniActors:Storage:SqliteSynchronousFull"] = "false",
-        };
-
     public static void AddTestActions(IServiceCollection services, Probe probe)
     {
         services.AddSingleton(probe);
@@ -82,12 +75,9 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         services.AddAction<BreakerAction>("test-breaker");
     }
 
-    /// <summary>Creates the database and returns the storage settings that point at it.</summary>
-    protected abstract Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync();
-
     public async Task InitializeAsync()
     {
-        var settings = await PrepareStorageAsync();
+        var settings = CommonSettings.Concat(await TestStorage.PrepareAsync(database));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
@@ -105,50 +95,15 @@ public abstract class TaskClusterFixture : IAsyncLifetime
         {
             await _cluster.DisposeAsync();
         }
-        await ReleaseStorageAsync();
+        await database.DisposeAsync();
     }
-
-    /// <summary>Deletes the database once the silo let go of it.</summary>
-    protected abstract Task ReleaseStorageAsync();
 }
 
 /// <summary>The suite on the embedded SQLite file (temp folder).</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync, which releases the database after the silo stopped.")]
-public sealed class SqliteTaskCluster : TaskClusterFixture
-{
-    private readonly TempSqliteFile _file = new();
-
-    public override ITestDatabase Database => _file;
-
-    protected override Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync() => Task.FromResult(Settings(_file.Path));
-
-    protected override Task ReleaseStorageAsync()
-    {
-        _file.Dispose();
-        return Task.CompletedTask;
-    }
-}
+public sealed class SqliteTaskCluster() : TaskClusterFixture(new TempSqliteFile());
 
 /// <summary>The suite on PostgreSQL (a throwaway database on the server named by OMNI_TEST_POSTGRES).</summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "xunit disposes fixtures through IAsyncLifetime.DisposeAsync, which releases the database after the silo stopped.")]
-public sealed class PostgresTaskCluster : TaskClusterFixture
-{
-    private readonly TempPostgresDatabase _database = new();
-
-    public override ITestDatabase Database => _database;
-
-    protected override async Task<IReadOnlyDictionary<string, string?>> PrepareStorageAsync()
-    {
-        await _database.CreateAsync();
-        return new Dictionary<string, string?>(CommonSettings)
-        {
-            ["OmniActors:Storage:Provider"] = "PostgreSql",
-            ["OmniActors:Storage:ConnectionString"] = _database.ConnectionString,
-        };
-    }
-
-    protected override Task ReleaseStorageAsync() => _database.DisposeAsync().AsTask();
-}
+public sealed class PostgresTaskCluster() : TaskClusterFixture(new TempPostgresDatabase());
 
 [CollectionDefinition(Name)]
 public sealed class SqliteClusterCollection : ICollectionFixture<SqliteTaskCluster>
