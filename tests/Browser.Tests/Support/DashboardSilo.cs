@@ -1,12 +1,5 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Actions;
 using OmniActors.Tests.Shared;
@@ -14,18 +7,15 @@ using OmniActors.Tests.Shared;
 namespace OmniActors.Browser.Tests.Support;
 
 /// <summary>
-/// The real silo app (<c>Program</c>) on Kestrel at a free 127.0.0.1 port, so a real browser can reach it: SQLite in a
-/// temp folder, free silo and gateway ports, the API key required, and the test actions registered.
+/// The real silo app on Kestrel at a free 127.0.0.1 port, so a real browser can reach it: the API key required (or
+/// not), the dashboard's Data Protection keys in a folder of its own (or a first silo's), and the test actions.
 /// </summary>
-public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifetime
+public sealed class DashboardSilo : KestrelSilo
 {
     public const string ApiKey = "browser-test-key-6f1c2a";
 
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "omni-browser-" + Guid.NewGuid().ToString("N"));
     private readonly string _apiKey;
-    private readonly string _keysPath;
-    private readonly bool _requireKey = true;
-    private bool _deleted;
+    private readonly bool _requireKey;
 
     public DashboardSilo() : this(ApiKey, null)
     {
@@ -37,77 +27,34 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
     /// <summary>A silo that requires no API key (as in Development).</summary>
     public static DashboardSilo Open() => new(ApiKey, null, requireKey: false);
 
-    private DashboardSilo(string apiKey, string? keysPath, bool requireKey = true)
+    private DashboardSilo(string apiKey, string? keysPath, bool requireKey = true) : base("omni-browser-")
     {
-        Directory.CreateDirectory(_folder);
         _apiKey = apiKey;
         _requireKey = requireKey;
-        _keysPath = keysPath ?? Path.Combine(_folder, "keys");
-        UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        KeysPath = keysPath ?? Path.Combine(Folder, "keys");
     }
 
     /// <summary>Where this silo keeps the keys that seal its dashboard cookies.</summary>
-    public string KeysPath => _keysPath;
-
-    /// <summary>Where the silo's HTTP surface listens, e.g. <c>http://127.0.0.1:43121</c>.</summary>
-    public Uri BaseAddress { get; private set; } = null!;
+    public string KeysPath { get; }
 
     /// <summary>Tasks the fail-once action has failed, by task id.</summary>
     public FailOnceBook FailOnce { get; } = new();
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => new Dictionary<string, string?>
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.UseEnvironment("Testing");
-        var (silo, gateway) = LoopbackPorts.Pair();
-        var settings = new Dictionary<string, string?>
-        {
-            ["OmniActors:Storage:SqlitePath"] = Path.Combine(_folder, "omni.db"),
-            ["OmniActors:Storage:SqliteSynchronousFull"] = "false",
-            ["OmniActors:Cluster:SiloPort"] = silo.ToString(CultureInfo.InvariantCulture),
-            ["OmniActors:Cluster:GatewayPort"] = gateway.ToString(CultureInfo.InvariantCulture),
-            ["OmniActors:Api:RequireApiKey"] = _requireKey ? "true" : "false",
-            ["OmniActors:Api:ApiKeys:0"] = _apiKey,
-            ["OmniActors:Dashboard:KeysPath"] = _keysPath,
-            ["OmniActors:Dashboard:LoginAttemptsPerMinute"] = "5",
-            ["OmniActors:Runner:LeaseDuration"] = "00:00:03",
-            ["OmniActors:Runner:DrainTimeout"] = "00:00:01",
-            ["OmniActors:Runner:CancellationGrace"] = "00:00:01",
-            ["OmniActors:Tasks:DefaultRetryInitialDelay"] = "00:00:00.050",
-            ["OmniActors:Tasks:DefaultRetryMaxDelay"] = "00:00:00.200",
-        };
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
-        builder.ConfigureServices(services =>
-        {
-            services.AddSingleton(FailOnce);
-            services.AddAction<FailOnceAction>("test-fail-once");
-            services.AddAction<HoldAction>("test-hold");
-        });
-    }
+        ["OmniActors:Api:RequireApiKey"] = _requireKey ? "true" : "false",
+        ["OmniActors:Api:ApiKeys:0"] = _apiKey,
+        ["OmniActors:Dashboard:KeysPath"] = KeysPath,
+        ["OmniActors:Dashboard:LoginAttemptsPerMinute"] = "5",
+        ["OmniActors:Runner:DrainTimeout"] = "00:00:01",
+        ["OmniActors:Runner:CancellationGrace"] = "00:00:01",
+    };
 
-    public async Task InitializeAsync()
+    protected override void ConfigureTestServices(IServiceCollection services)
     {
-        StartServer();
-        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        BaseAddress = new Uri(addresses.Single());
-        using var client = CreateHttpClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            using var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The silo did not report ready: {response.StatusCode}.");
-            }
-            await Task.Delay(100);
-        }
+        services.AddSingleton(FailOnce);
+        services.AddAction<FailOnceAction>("test-fail-once");
+        services.AddAction<HoldAction>("test-hold");
     }
 
     /// <summary>A plain client of the real server: no key, no cookies kept, redirects not followed.</summary>
@@ -155,25 +102,6 @@ public sealed class DashboardSilo : WebApplicationFactory<Program>, IAsyncLifeti
                 throw new TimeoutException($"Task {id} never became {what}; it is {status}.");
             }
             await Task.Delay(50);
-        }
-    }
-
-    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
-
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        if (disposing && !_deleted)
-        {
-            _deleted = true;
-            try
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A temp folder left behind is harmless.
-            }
         }
     }
 }
