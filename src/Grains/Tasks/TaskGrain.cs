@@ -27,6 +27,7 @@ internal sealed partial class TaskGrain(
     IOptions<TaskOptions> taskOptions,
     TaskEventSinks events,
     Breakers.BreakerSettingsProvider breakers,
+    TaskGrainReferences references,
     ILocalSiloDetails silo,
     IClusterMembershipService membership,
     TimeProvider time,
@@ -518,8 +519,7 @@ internal sealed partial class TaskGrain(
 
     private async Task<TaskInfo> ExistingAsync() => await LoadAsync() ?? throw new NotFoundException($"Task {Id} does not exist.");
 
-    private IQueuePartitionGrain Partition(TaskInfo state) =>
-        GrainFactory.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(state.Queue, state.Partition));
+    private IQueuePartitionGrain Partition(TaskInfo state) => references.Partition(state.Queue, state.Partition);
 
     private static bool IsPending(TaskStatus status) => status is TaskStatus.Queued or TaskStatus.Scheduled or TaskStatus.Retrying;
 
