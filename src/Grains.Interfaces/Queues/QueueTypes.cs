@@ -1,7 +1,7 @@
 namespace OmniActors.Queues;
 
 /// <summary>A task as its queue partition sees it: enough to order and dispatch it.</summary>
-[GenerateSerializer, Alias("omni.QueueEntry")]
+[GenerateSerializer, Immutable, Alias("omni.QueueEntry")]
 public sealed record QueueEntry
 {
     /// <summary>Task id.</summary>
@@ -81,7 +81,7 @@ public enum StartKind
 }
 
 /// <summary>The answer to a start request.</summary>
-[GenerateSerializer, Alias("omni.StartResult")]
+[GenerateSerializer, Immutable, Alias("omni.StartResult")]
 public sealed record StartResult
 {
     /// <summary>What happened.</summary>
@@ -95,7 +95,7 @@ public sealed record StartResult
 }
 
 /// <summary>A running task's lease as its task grain sees it.</summary>
-[GenerateSerializer, Alias("omni.LeaseStatus")]
+[GenerateSerializer, Immutable, Alias("omni.LeaseStatus")]
 public sealed record LeaseStatus
 {
     /// <summary>True while attempt <see cref="Attempt"/> still runs and holds its slot.</summary>

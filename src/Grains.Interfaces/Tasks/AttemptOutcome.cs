@@ -16,7 +16,7 @@ public enum AttemptOutcomeKind
 }
 
 /// <summary>The report a runner sends to the task when an attempt ends.</summary>
-[GenerateSerializer, Alias("omni.AttemptOutcome")]
+[GenerateSerializer, Immutable, Alias("omni.AttemptOutcome")]
 public sealed record AttemptOutcome
 {
     /// <summary>The attempt number the runner executed.</summary>

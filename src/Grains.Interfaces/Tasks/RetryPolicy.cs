@@ -1,7 +1,7 @@
 namespace OmniActors.Tasks;
 
 /// <summary>How often and how far apart a failed task is tried again.</summary>
-[GenerateSerializer, Alias("omni.RetryPolicy")]
+[GenerateSerializer, Immutable, Alias("omni.RetryPolicy")]
 public sealed record RetryPolicy
 {
     /// <summary>Total attempts, the first included (1 means no retry).</summary>

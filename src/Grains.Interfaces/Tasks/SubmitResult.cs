@@ -1,7 +1,7 @@
 namespace OmniActors.Tasks;
 
 /// <summary>The answer to a submission: the task and whether this call created it.</summary>
-[GenerateSerializer, Alias("omni.SubmitResult")]
+[GenerateSerializer, Immutable, Alias("omni.SubmitResult")]
 public sealed record SubmitResult
 {
     /// <summary>The task as stored.</summary>
@@ -11,7 +11,7 @@ public sealed record SubmitResult
 }
 
 /// <summary>One item of a batch submission: a result or the error that refused it.</summary>
-[GenerateSerializer, Alias("omni.BatchItemResult")]
+[GenerateSerializer, Immutable, Alias("omni.BatchItemResult")]
 public sealed record BatchItemResult
 {
     /// <summary>Set when the item was accepted (or replayed).</summary>

@@ -1,7 +1,7 @@
 namespace OmniActors.Tasks;
 
 /// <summary>Why an attempt failed.</summary>
-[GenerateSerializer, Alias("omni.TaskError")]
+[GenerateSerializer, Immutable, Alias("omni.TaskError")]
 public sealed record TaskError
 {
     /// <summary>The .NET type name of the error, or a built-in kind (<c>Timeout</c>, <c>LeaseExpired</c>).</summary>

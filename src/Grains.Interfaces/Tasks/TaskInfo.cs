@@ -1,7 +1,8 @@
 namespace OmniActors.Tasks;
 
 /// <summary>A task's full state: the row of the task table and what callers read.</summary>
-[GenerateSerializer, Alias("omni.TaskInfo")]
+// Immutable: init-only and never changed once built, so a call within a silo passes it as is instead of deep-copying it.
+[GenerateSerializer, Immutable, Alias("omni.TaskInfo")]
 public sealed record TaskInfo
 {
     /// <summary>Task id.</summary>

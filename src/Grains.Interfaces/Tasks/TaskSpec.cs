@@ -1,7 +1,8 @@
 namespace OmniActors.Tasks;
 
 /// <summary>What a caller asks to run: an action with a JSON payload on a queue.</summary>
-[GenerateSerializer, Alias("omni.TaskSpec")]
+// Immutable: init-only and never changed once built, so a call within a silo passes it as is instead of deep-copying it.
+[GenerateSerializer, Immutable, Alias("omni.TaskSpec")]
 public sealed record TaskSpec
 {
     /// <summary>Registered action name, e.g. <c>send-message</c>.</summary>

@@ -14,9 +14,10 @@ public static class TaskLifecycle
 
     /// <summary>
     /// A new task from a validated spec: waiting on its dependencies, else awaiting approval, else queued now or
-    /// scheduled when due later.
+    /// scheduled when due later. <paramref name="specHash"/> is the spec's fingerprint, null for a task without an
+    /// idempotency key (nothing can replay it, so nothing compares it).
     /// </summary>
-    public static Transition Create(string id, int partition, TaskSpec spec, TaskDefaults defaults, string specHash, DateTimeOffset now)
+    public static Transition Create(string id, int partition, TaskSpec spec, TaskDefaults defaults, string? specHash, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(defaults);

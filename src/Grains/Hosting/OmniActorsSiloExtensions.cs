@@ -37,6 +37,7 @@ public static class OmniActorsSiloExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.AddSingleton<QueueTopology>();
+        services.AddSingleton<TaskGrainReferences>();
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();

@@ -68,7 +68,22 @@ internal static class EventLogRows
     }
 
     /// <summary>A task event type in snake_case (<c>dead_lettered</c>).</summary>
-    public static string TypeName(TaskEventType type) => SnakeCase(type.ToString());
+    public static string TypeName(TaskEventType type) =>
+        (int)type >= 0 && (int)type < TypeNames.Length ? TypeNames[(int)type] ?? SnakeCase(type.ToString()) : SnakeCase(type.ToString());
+
+    // Every transition names its events twice (log row and stream): made once, not a StringBuilder per event.
+    private static readonly string?[] TypeNames = BuildTypeNames();
+
+    private static string?[] BuildTypeNames()
+    {
+        var values = Enum.GetValues<TaskEventType>();
+        var names = new string?[values.Max(v => (int)v) + 1];
+        foreach (var value in values.Where(v => (int)v >= 0))
+        {
+            names[(int)value] = SnakeCase(value.ToString());
+        }
+        return names;
+    }
 
     private static string SnakeCase(string pascal)
     {

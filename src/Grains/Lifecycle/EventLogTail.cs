@@ -35,6 +35,7 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
     private readonly Channel<bool> _bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _sync = new();
+    private int _rung;
     private List<Listener> _listeners = [];
     private bool _positioned;
     private long _position;
@@ -68,7 +69,16 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
     }
 
     /// <summary>Says new rows may be in the log; cheap and never blocks.</summary>
-    public void Ring() => _bell.Writer.TryWrite(true);
+    /// <remarks>Every transition rings, so under load only the first ring since the loop last woke touches the channel
+    /// (its lock was contended by every committing thread). The loop clears the flag before it reads the log, so a ring
+    /// it skips is for rows that read will see.</remarks>
+    public void Ring()
+    {
+        if (Volatile.Read(ref _rung) == 0 && Interlocked.Exchange(ref _rung, 1) == 0)
+        {
+            _bell.Writer.TryWrite(true);
+        }
+    }
 
     /// <summary>
     /// Registers a listener for events matching <paramref name="filter"/>. It receives every matching event with a
@@ -131,6 +141,7 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
                         // The poll interval passed: read anyway (a stream notification may have been lost).
                     }
                 }
+                Volatile.Write(ref _rung, 0);
                 wait = await ReadOnceAsync(token);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

@@ -20,6 +20,7 @@ internal sealed partial class QueuePartitionGrain(
     ITaskStore store,
     QueueTopology topology,
     TaskRunner runner,
+    TaskGrainReferences references,
     TimeProvider time,
     QueueGauges gauges,
     IOptions<QueueOptions> queueOptions,
@@ -236,7 +237,7 @@ internal sealed partial class QueuePartitionGrain(
         StartResult result;
         try
         {
-            result = await GrainFactory.GetGrain<ITaskGrain>(taskId).Start();
+            result = await references.Task(taskId).Start();
         }
         catch (Exception ex)
         {
@@ -281,7 +282,7 @@ internal sealed partial class QueuePartitionGrain(
         LeaseStatus status;
         try
         {
-            status = await GrainFactory.GetGrain<ITaskGrain>(taskId).CheckLease();
+            status = await references.Task(taskId).CheckLease();
         }
         catch (Exception ex)
         {

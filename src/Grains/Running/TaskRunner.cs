@@ -23,7 +23,7 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _workers;
     private readonly IServiceProvider _services;
-    private readonly IGrainFactory _grains;
+    private readonly TaskGrainReferences _references;
     private readonly ActionRegistry _actions;
     private readonly RunnerOptions _options;
     private readonly TimeProvider _time;
@@ -32,12 +32,12 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private volatile bool _accepting = true;
     private Task? _heartbeats;
 
-    public TaskRunner(IServiceProvider services, IGrainFactory grains, ActionRegistry actions, IOptions<RunnerOptions> options,
+    public TaskRunner(IServiceProvider services, TaskGrainReferences references, ActionRegistry actions, IOptions<RunnerOptions> options,
         ILocalSiloDetails silo, TimeProvider time, ILogger<TaskRunner> logger)
     {
         _silo = silo.SiloAddress.ToParsableString();
         _services = services;
-        _grains = grains;
+        _references = references;
         _actions = actions;
         _options = options.Value;
         _time = time;
@@ -171,7 +171,7 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
         {
             try
             {
-                await _grains.GetGrain<ITaskGrain>(request.TaskId).ReportOutcome(outcome);
+                await _references.Task(request.TaskId).ReportOutcome(outcome);
                 return;
             }
             catch (Exception ex) when (attempt < 8)
@@ -191,7 +191,7 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private async Task<bool> HeartbeatAsync(Execution e)
     {
         e.LastBeat = _time.GetUtcNow();
-        var current = await _grains.GetGrain<ITaskGrain>(e.Request.TaskId).Heartbeat(e.Request.Attempt);
+        var current = await _references.Task(e.Request.TaskId).Heartbeat(e.Request.Attempt);
         if (!current)
         {
             try

@@ -22,11 +22,11 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         "@depends_on, @run_when, @on_dependency_failure, @dependents, @workflow_id, @workflow_key, @requires_approval, @approvals) " +
         "ON CONFLICT (id) DO NOTHING";
 
-    /// <summary>Compare-and-set update: changes nothing unless the stored version is the one the writer read.</summary>
+    /// <summary>Compare-and-set update: changes nothing unless the stored version is the one the writer read. It sets the
+    /// columns a transition may change; the others are fixed at creation (<see cref="TaskRowMapping.BindUpdate"/>).</summary>
     protected const string UpdateSql =
-        "UPDATE omni_tasks SET queue = @queue, partition = @partition, action = @action, payload = @payload, priority = @priority, " +
-        "status = @status, attempt = @attempt, retry_policy = @retry_policy, timeout_ms = @timeout_ms, result_ttl_ms = @result_ttl_ms, " +
-        "updated_at = @updated_at, due_at = @due_at, started_at = @started_at, finished_at = @finished_at, " +
+        "UPDATE omni_tasks SET payload = @payload, status = @status, attempt = @attempt, updated_at = @updated_at, due_at = @due_at, " +
+        "started_at = @started_at, finished_at = @finished_at, " +
         "lease_expires_at = @lease_expires_at, lease_owner = @lease_owner, result = @result, result_expires_at = @result_expires_at, " +
         "last_error = @last_error, cancel_reason = @cancel_reason, version = @version, dependents = @dependents, " +
         "requires_approval = @requires_approval, approvals = @approvals WHERE id = @id AND version = @expected_version";
@@ -66,7 +66,14 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         if (w.State is { } state)
         {
             w.NewVersion = w.ExpectedVersion + 1;
-            Bind(add, state, w.NewVersion);
+            if (w.ExpectedVersion == 0)
+            {
+                BindInsert(add, state, w.NewVersion);
+            }
+            else
+            {
+                BindUpdate(add, state, w.NewVersion);
+            }
             return;
         }
         add("@id", w.Id);

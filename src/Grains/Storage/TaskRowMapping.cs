@@ -25,29 +25,76 @@ internal static class TaskRowMapping
         (TaskStatus.Rejected, "rejected"),
     ];
 
-    public static string ToDb(TaskStatus status) => StatusNames.First(s => s.Status == status).Name;
+    public static string ToDb(TaskStatus status)
+    {
+        // Every write names its status: an array lookup, not a search with a closure.
+        foreach (var (s, name) in StatusNames)
+        {
+            if (s == status)
+            {
+                return name;
+            }
+        }
+        throw new ArgumentOutOfRangeException(nameof(status), status, "Not a task status.");
+    }
 
-    public static TaskStatus FromDb(string name) => StatusNames.First(s => s.Name == name).Status;
+    public static TaskStatus FromDb(string name)
+    {
+        foreach (var (status, s) in StatusNames)
+        {
+            if (string.Equals(s, name, StringComparison.Ordinal))
+            {
+                return status;
+            }
+        }
+        throw new InvalidOperationException($"Unknown task status '{name}' in the task table.");
+    }
 
     public static long ToMs(DateTimeOffset at) => at.ToUnixTimeMilliseconds();
 
     public static object Ms(DateTimeOffset? at) => at is { } a ? a.ToUnixTimeMilliseconds() : DBNull.Value;
 
-    /// <summary>Binds every column as a parameter named <c>@column</c> (version as the new version).</summary>
-    public static void Bind(Action<string, object> add, TaskInfo t, long newVersion)
+    /// <summary>Binds every column as a parameter named <c>@column</c> (version as the new version): the insert's parameters.</summary>
+    public static void BindInsert(Action<string, object> add, TaskInfo t, long newVersion)
     {
-        add("@id", t.Id);
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(t);
         add("@queue", t.Queue);
         add("@partition", t.Partition);
         add("@action", t.Action);
-        add("@payload", t.Payload);
         add("@priority", t.Priority);
-        add("@status", ToDb(t.Status));
-        add("@attempt", t.Attempt);
         add("@retry_policy", JsonSerializer.Serialize(t.Retry));
         add("@timeout_ms", (long)t.Timeout.TotalMilliseconds);
         add("@result_ttl_ms", (long)t.ResultTtl.TotalMilliseconds);
         add("@created_at", ToMs(t.CreatedAt));
+        add("@idempotency_key", (object?)t.IdempotencyKey ?? DBNull.Value);
+        add("@spec_hash", (object?)t.SpecHash ?? DBNull.Value);
+        add("@depends_on", List(t.DependsOn));
+        add("@run_when", t.RunWhen.ToString());
+        add("@on_dependency_failure", t.OnDependencyFailure.ToString());
+        add("@workflow_id", (object?)t.WorkflowId ?? DBNull.Value);
+        add("@workflow_key", (object?)t.WorkflowKey ?? DBNull.Value);
+        BindChanging(add, t, newVersion);
+    }
+
+    /// <summary>
+    /// Binds the compare-and-set update's parameters: the columns a transition may change, the id and the expected version.
+    /// The others are fixed when the task is created (see <c>TaskLifecycle</c>), so an update neither rewrites nor binds them.
+    /// </summary>
+    public static void BindUpdate(Action<string, object> add, TaskInfo t, long newVersion)
+    {
+        ArgumentNullException.ThrowIfNull(add);
+        ArgumentNullException.ThrowIfNull(t);
+        BindChanging(add, t, newVersion);
+        add("@expected_version", t.Version);
+    }
+
+    private static void BindChanging(Action<string, object> add, TaskInfo t, long newVersion)
+    {
+        add("@id", t.Id);
+        add("@payload", t.Payload);
+        add("@status", ToDb(t.Status));
+        add("@attempt", t.Attempt);
         add("@updated_at", ToMs(t.UpdatedAt));
         add("@due_at", Ms(t.DueAt));
         add("@started_at", Ms(t.StartedAt));
@@ -57,17 +104,9 @@ internal static class TaskRowMapping
         add("@result", (object?)t.Result ?? DBNull.Value);
         add("@result_expires_at", Ms(t.ResultExpiresAt));
         add("@last_error", t.LastError is null ? DBNull.Value : JsonSerializer.Serialize(t.LastError));
-        add("@idempotency_key", (object?)t.IdempotencyKey ?? DBNull.Value);
-        add("@spec_hash", (object?)t.SpecHash ?? DBNull.Value);
         add("@cancel_reason", (object?)t.CancelReason ?? DBNull.Value);
         add("@version", newVersion);
-        add("@expected_version", t.Version);
-        add("@depends_on", List(t.DependsOn));
-        add("@run_when", t.RunWhen.ToString());
-        add("@on_dependency_failure", t.OnDependencyFailure.ToString());
         add("@dependents", List(t.Dependents));
-        add("@workflow_id", (object?)t.WorkflowId ?? DBNull.Value);
-        add("@workflow_key", (object?)t.WorkflowKey ?? DBNull.Value);
         add("@requires_approval", t.RequiresApproval ? 1 : 0);
         add("@approvals", t.Approvals.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(t.Approvals));
     }

@@ -11,7 +11,7 @@ namespace OmniActors.Tasks;
 /// before taking the next call, so single enqueues queued behind each other (bench: ~2x silo CPU per enqueue).</remarks>
 [StatelessWorker]
 [Reentrant]
-internal sealed class TaskIntakeGrain(ActionRegistry actions, IOptions<TaskOptions> options, TimeProvider time) : Grain, ITaskIntakeGrain
+internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReferences references, IOptions<TaskOptions> options, TimeProvider time) : Grain, ITaskIntakeGrain
 {
     private readonly TaskOptions _options = options.Value;
 
@@ -22,7 +22,7 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, IOptions<TaskOptio
         {
             throw invalid;
         }
-        return GrainFactory.GetGrain<ITaskGrain>(TaskIds.For(spec)).Submit(spec);
+        return references.Task(TaskIds.For(spec)).Submit(spec);
     }
 
     public async Task<IReadOnlyList<BatchItemResult>> SubmitBatch(IReadOnlyList<TaskSpec> specs)

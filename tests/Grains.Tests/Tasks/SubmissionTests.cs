@@ -54,6 +54,20 @@ public abstract class SubmissionTests(TaskClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Only_a_task_with_an_idempotency_key_stores_its_spec_fingerprint()
+    {
+        var queue = UniqueQueue("fingerprint");
+        var keyed = await fixture.Omni.EnqueueAsync(new TaskSpec
+            { Action = "test-record", Payload = "{}", Queue = queue, IdempotencyKey = "fp-" + Guid.NewGuid().ToString("N") });
+        var keyless = await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-record", Payload = "{}", Queue = queue });
+
+        // The fingerprint only tells a replay of a key from a conflicting reuse; a task without a key is never replayed.
+        Assert.Equal(1L, await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE id = @id AND spec_hash IS NOT NULL", ("@id", keyed.Task.Id)));
+        Assert.Equal(1L, await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE id = @id AND spec_hash IS NULL", ("@id", keyless.Task.Id)));
+        await fixture.Omni.EndsAs(keyless.Task.Id, TaskStatus.Succeeded);
+    }
+
+    [Fact]
     public async Task A_batch_accepts_valid_items_and_refuses_invalid_ones_item_by_item()
     {
         var queue = UniqueQueue("batch");

@@ -1,0 +1,172 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using OmniActors.Errors;
+using OmniActors.Lifecycle;
+using OmniActors.Storage;
+using OmniActors.Storage.Sqlite;
+using OmniActors.Tasks;
+using TaskStatus = OmniActors.Tasks.TaskStatus;
+
+namespace OmniActors.Tests.Storage;
+
+/// <summary>
+/// The SQLite writer binds its prepared statements by index (not through Microsoft.Data.Sqlite's parameters): every
+/// column and event must still land as written, and the compare-and-set must still refuse a stale or repeated write.
+/// </summary>
+public sealed class SqliteTaskStoreTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
+
+    /// <summary>A store on a fresh SQLite file with our schema, deleted afterwards.</summary>
+    private sealed class ScratchStore : IAsyncDisposable
+    {
+        private readonly string _folder = Path.Combine(Path.GetTempPath(), "omni-store-" + Guid.NewGuid().ToString("N"));
+
+        private ScratchStore() => Options = new StorageOptions { SqlitePath = Path.Combine(_folder, "omni.db") };
+
+        public StorageOptions Options { get; }
+        public SqliteTaskStore Store { get; private set; } = null!;
+
+        public static async Task<ScratchStore> OpenAsync()
+        {
+            var scratch = new ScratchStore();
+            await SqliteDatabase.InstallSchemaAsync(scratch.Options, CancellationToken.None);
+            scratch.Store = new SqliteTaskStore(Microsoft.Extensions.Options.Options.Create(scratch.Options),
+                Microsoft.Extensions.Options.Options.Create(new EventLogOptions()), NullLogger<SqliteTaskStore>.Instance);
+            return scratch;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Store.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static TaskInfo NewTask(string id) => new()
+    {
+        Id = id,
+        Queue = "emails",
+        Partition = 3,
+        Action = "send-message",
+        Payload = """{"to":"ada","text":"héllo ✓"}""",
+        Priority = -2,
+        Status = TaskStatus.Queued,
+        Retry = new RetryPolicy { MaxAttempts = 5, NonRetryableErrors = ["System.ArgumentException"] },
+        Timeout = TimeSpan.FromSeconds(90),
+        ResultTtl = TimeSpan.FromHours(2),
+        CreatedAt = Now,
+        UpdatedAt = Now,
+        DueAt = Now.AddMinutes(5),
+        IdempotencyKey = "order-42",
+        SpecHash = "abc123",
+        DependsOn = ["dep-1", "dep-2"],
+        RunWhen = DependencyCondition.AllEnded,
+        WorkflowId = "wf-1",
+        WorkflowKey = "send",
+    };
+
+    private static LifecycleEvent Event(string id, string type, int attempt) =>
+        new() { Kind = LifecycleKind.Task, Id = id, Queue = "emails", Type = type, Attempt = attempt, At = Now, Action = "send-message" };
+
+    [Fact]
+    public async Task A_task_written_then_updated_reads_back_column_for_column_with_its_events_logged()
+    {
+        await using var scratch = await ScratchStore.OpenAsync();
+        var store = scratch.Store;
+        var options = scratch.Options;
+        var created = NewTask("t-roundtrip");
+        var v1 = await store.SaveAsync(created, [Event(created.Id, "enqueued", 0)]);
+        var running = created with
+        {
+            Version = v1,
+            Status = TaskStatus.Running,
+            Attempt = 1,
+            DueAt = null,
+            StartedAt = Now.AddSeconds(1),
+            UpdatedAt = Now.AddSeconds(1),
+            LeaseOwner = "silo-a",
+            LeaseExpiresAt = Now.AddSeconds(31),
+            Dependents = ["child-1"],
+        };
+        var v2 = await store.SaveAsync(running, [Event(created.Id, "executing", 1)]);
+        var done = running with
+        {
+            Version = v2,
+            Status = TaskStatus.Succeeded,
+            FinishedAt = Now.AddSeconds(2),
+            UpdatedAt = Now.AddSeconds(2),
+            LeaseOwner = null,
+            LeaseExpiresAt = null,
+            Result = """{"sent":true}""",
+            ResultExpiresAt = Now.AddHours(2),
+            LastError = new TaskError { Type = "System.IO.IOException", Message = "disk", Attempt = 1, At = Now },
+        };
+        var v3 = await store.SaveAsync(done, [Event(created.Id, "complete", 1)]);
+
+        Assert.Equal([1L, 2L, 3L], [v1, v2, v3]);
+        var stored = await store.GetAsync(created.Id);
+        Assert.NotNull(stored);
+        Assert.Equal(done with { Version = 3 }, stored with
+        {
+            // Lists and nested records compare by reference in a record's equality: compare their contents below.
+            Retry = done.Retry, DependsOn = done.DependsOn, Dependents = done.Dependents, Approvals = done.Approvals, LastError = done.LastError,
+        });
+        Assert.Equal(done.Retry with { NonRetryableErrors = [] }, stored.Retry with { NonRetryableErrors = [] });
+        Assert.Equal(done.Retry.NonRetryableErrors, stored.Retry.NonRetryableErrors);
+        Assert.Equal(done.DependsOn, stored.DependsOn);
+        Assert.Equal(done.Dependents, stored.Dependents);
+        Assert.Equal(done.LastError, stored.LastError);
+
+        await using var connection = new SqliteConnection(SqliteDatabase.ConnectionString(options));
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT type || ':' || attempt FROM omni_event_log WHERE subject = $id ORDER BY seq";
+        cmd.Parameters.AddWithValue("$id", created.Id);
+        var events = new List<string>();
+        await using (var reader = await cmd.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                events.Add(reader.GetString(0));
+            }
+        }
+        Assert.Equal(["enqueued:0", "executing:1", "complete:1"], events);
+    }
+
+    [Fact]
+    public async Task A_repeated_insert_or_a_stale_update_is_a_conflict_that_changes_nothing_and_logs_nothing()
+    {
+        await using var scratch = await ScratchStore.OpenAsync();
+        var store = scratch.Store;
+        var created = NewTask("t-conflict");
+        var v1 = await store.SaveAsync(created, [Event(created.Id, "enqueued", 0)]);
+
+        await Assert.ThrowsAsync<ConflictException>(() => store.SaveAsync(created with { Payload = "{}" }, [Event(created.Id, "enqueued", 0)]));
+        await store.SaveAsync(created with { Version = v1, Priority = 9, Status = TaskStatus.Cancelled, CancelReason = "first" });
+        await Assert.ThrowsAsync<ConflictException>(() =>
+            store.SaveAsync(created with { Version = v1, Status = TaskStatus.Running, Attempt = 1 }, [Event(created.Id, "executing", 1)]));
+
+        var stored = await store.GetAsync(created.Id);
+        Assert.Equal(TaskStatus.Cancelled, stored!.Status);
+        Assert.Equal("first", stored.CancelReason);
+        Assert.Equal(created.Payload, stored.Payload);
+        // Priority is fixed at creation: an update does not write it.
+        Assert.Equal(created.Priority, stored.Priority);
+        Assert.Equal(2, stored.Version);
+        await using (var connection = new SqliteConnection(SqliteDatabase.ConnectionString(scratch.Options)))
+        {
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM omni_event_log WHERE subject = $id";
+            cmd.Parameters.AddWithValue("$id", created.Id);
+            // Only the first insert's event: the refused writes logged none.
+            Assert.Equal(1L, await cmd.ExecuteScalarAsync());
+        }
+
+        await Assert.ThrowsAsync<ConflictException>(() => store.DeleteAsync(created.Id, expectedVersion: 1));
+        await store.DeleteAsync(created.Id, expectedVersion: 2);
+        Assert.Null(await store.GetAsync(created.Id));
+    }
+}
