@@ -36,6 +36,10 @@ public sealed class EventLogOptions
     /// so a busy silo sends a few stream messages a second rather than one per transition.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan StreamFlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How long a stream item stays in the silo's stream cache after delivery (Orleans keeps memory-stream items
+    /// 5 to 30 minutes by default for rewinding subscribers; ours subscribe live only, and each item held costs memory).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")] public TimeSpan StreamCacheTime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Most events in one stream item.</summary>
     [Range(1, 100_000)] public int StreamBatchSize { get; set; } = 512;
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Storage;
 using OmniActors.Storage.Sqlite;
 using OmniActors.Tasks;
+using Orleans.Configuration;
 
 namespace OmniActors.Lifecycle;
 
@@ -33,6 +34,16 @@ public static class LifecycleHosting
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         silo.AddMemoryStreams(LifecycleStreams.ProviderName);
+        // By default the memory stream's cache purges an item only once it is 30 minutes older than the newest one (a rewind
+        // window no subscriber of ours uses: they subscribe live, and the event log is the record), so every lifecycle
+        // event of a busy half hour stayed in memory, and the cache's 1 MiB blocks stay pooled at their peak. 20,000
+        // held tasks: 46 MiB more RSS with streams than without. Now an item goes once StreamCacheTime old.
+        var cacheTime = configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>()?.StreamCacheTime ?? new EventLogOptions().StreamCacheTime;
+        services.Configure<StreamCacheEvictionOptions>(LifecycleStreams.ProviderName, o =>
+        {
+            o.DataMinTimeInCache = cacheTime;
+            o.DataMaxAgeInCache = cacheTime;
+        });
         silo.AddAdoNetGrainStorage(PubSubStoreName, o =>
         {
             o.Invariant = storage.IsPostgres ? OmniStorage.PostgresInvariant : OmniStorage.SqliteInvariant;

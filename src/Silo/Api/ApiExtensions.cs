@@ -8,7 +8,6 @@ using OmniActors.Silo.Dashboard;
 using OmniActors.Storage;
 using OmniActors.Tasks;
 using OpenTelemetry.Metrics;
-using Orleans.Dashboard;
 using Orleans.Runtime;
 
 namespace OmniActors.Silo.Api;
@@ -76,8 +75,9 @@ public static class ApiExtensions
         app.MapPrometheusScrapingEndpoint(MetricsPath);
 
         // The dashboard maps its page, assets and JSON calls itself: guard the whole path, not its endpoints.
+        // It is mapped on its first request (OrleansDashboardBranch: its assets cost ~55 MB of RSS once loaded).
         ApiKeyFilter.RequireApiKeyFor(app, OrleansDashboardPath);
-        app.MapOrleansDashboard(OrleansDashboardPath);
+        app.UseOrleansDashboardOnDemand(OrleansDashboardPath);
         app.MapOmniActorsDashboard();
         return app;
     }

@@ -109,6 +109,18 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
         Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/orleans/no-such-page")]
+    [InlineData("/orleansx/ClusterStats")]
+    public async Task The_Orleans_dashboard_branch_answers_only_its_own_paths(string url)
+    {
+        // The dashboard is routed in a branch of its own, built on first use: an unknown path under it, or a path that
+        // merely starts with its name, is a plain 404, not an error or another endpoint.
+        using var response = await _client.GetAsync(Api.Url(url));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
     private async Task<Exposition> ScrapeAsync()
     {
         using var response = await _anonymous.GetAsync(Api.Url("/metrics"));

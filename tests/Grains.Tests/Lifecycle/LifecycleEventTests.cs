@@ -4,7 +4,9 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using OmniActors.Lifecycle;
+using Orleans.Configuration;
 using Orleans.Runtime;
 using Orleans.Streams;
 using OmniActors.Tests.Http;
@@ -264,6 +266,19 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
             await queueHandle.UnsubscribeAsync();
             await allHandle.UnsubscribeAsync();
         }
+    }
+
+    [Fact]
+    public void The_lifecycle_streams_cache_items_only_for_the_configured_time()
+    {
+        // Orleans' default keeps a memory-stream item until it is 30 minutes older than the newest: every event of a busy
+        // half hour in memory. Ours subscribe live, so the cache keeps StreamCacheTime.
+        var configured = factory.Services.GetRequiredService<IOptions<EventLogOptions>>().Value.StreamCacheTime;
+        var eviction = factory.Services.GetRequiredService<IOptionsMonitor<StreamCacheEvictionOptions>>().Get(LifecycleStreams.ProviderName);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), configured);
+        Assert.Equal(configured, eviction.DataMinTimeInCache);
+        Assert.Equal(configured, eviction.DataMaxAgeInCache);
     }
 
     [Fact]
