@@ -125,6 +125,28 @@ public sealed partial class EventDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a pooled connection synchronously, for callers whose contract is synchronous (ASP.NET Core Data Protection's
+    /// key repository, read at start and when the key ring rolls). Never from a grain.
+    /// </summary>
+    public DbConnection OpenConnection()
+    {
+        try
+        {
+            if (_postgres is not null)
+            {
+                return _postgres.OpenConnection();
+            }
+            var connection = new SqliteConnection(_sqlite);
+            connection.Open();
+            return connection;
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The event store could not be reached: {ex.Message}");
+        }
+    }
+
     /// <summary>Reads rows of a query.</summary>
     public async Task<List<T>> QueryAsync<T>(SqlStatement statement, Func<DbDataReader, T> row, CancellationToken cancellationToken = default)
     {

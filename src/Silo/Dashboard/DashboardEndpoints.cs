@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
+using OmniActors.Webhooks;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,6 +40,12 @@ public static class DashboardEndpoints
         if (!string.IsNullOrWhiteSpace(options.KeysPath))
         {
             protection.PersistKeysToFileSystem(new DirectoryInfo(options.KeysPath));
+        }
+        else
+        {
+            // The cluster's database: every silo shares the ring with no volume to mount, and keys survive restarts.
+            services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(provider => new ConfigureOptions<KeyManagementOptions>(key =>
+                key.XmlRepository = new DatabaseKeyRepository(provider.GetRequiredService<EventDatabase>(), provider.GetRequiredService<TimeProvider>())));
         }
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<DashboardSession>();

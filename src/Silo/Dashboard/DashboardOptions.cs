@@ -10,8 +10,9 @@ public sealed class DashboardOptions
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 
     /// <summary>
-    /// Folder for the ASP.NET Core Data Protection keys that seal the session cookie. Silos behind one load balancer
-    /// must share it (a volume), or a cookie issued by one silo is refused by the others; unset keeps the framework default.
+    /// Folder for the ASP.NET Core Data Protection keys that seal the session cookie. Unset (the default), the keys live
+    /// in the cluster's database (<c>omni_dataprotection_keys</c>), which every silo shares; set, silos behind one load
+    /// balancer must share the folder (a volume), or a cookie issued by one silo is refused by the others.
     /// </summary>
     public string? KeysPath { get; set; }
 
