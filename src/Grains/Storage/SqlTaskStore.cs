@@ -168,7 +168,7 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, 500);
-        var cursor = DecodeCursor(query.Cursor);
+        var cursor = KeysetCursor.Decode(query.Cursor);
         var where = new List<string>();
         if (query.Queue is not null)
         {
@@ -196,13 +196,13 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
             }
             if (cursor is { } c)
             {
-                Add(cmd, "@c_at", c.CreatedAt);
+                Add(cmd, "@c_at", c.At);
                 Add(cmd, "@c_id", c.Id);
             }
             Add(cmd, "@limit", limit + 1);
         }, cancellationToken);
         var items = rows.Take(limit).ToList();
-        return new TaskPage { Items = items, NextCursor = rows.Count > limit ? EncodeCursor(items[^1]) : null };
+        return new TaskPage { Items = items, NextCursor = rows.Count > limit ? KeysetCursor.Encode(items[^1].CreatedAt, items[^1].Id) : null };
     }
 
     public async Task<IReadOnlyList<string>> ListIdsAsync(string? queue, TaskStatus status, int limit, string? afterId, CancellationToken cancellationToken = default)

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using OmniActors.Tasks;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
@@ -159,28 +158,6 @@ internal static class TaskRowMapping
         p.ParameterName = name;
         p.Value = value;
         cmd.Parameters.Add(p);
-    }
-
-    /// <summary>An opaque keyset cursor for newest-first paging.</summary>
-    public static string EncodeCursor(TaskInfo last) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{ToMs(last.CreatedAt)}:{last.Id}")));
-
-    public static (long CreatedAt, string Id)? DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor))
-        {
-            return null;
-        }
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            return (long.Parse(text[..colon], CultureInfo.InvariantCulture), text[(colon + 1)..]);
-        }
-        catch (Exception ex) when (ex is FormatException or ArgumentOutOfRangeException or OverflowException)
-        {
-            throw new Errors.TaskValidationException("The cursor is not one this API returned.");
-        }
     }
 
     private static DateTimeOffset? At(DbDataReader r, int i) =>

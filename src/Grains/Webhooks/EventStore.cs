@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using OmniActors.Errors;
+using OmniActors.Storage;
 
 namespace OmniActors.Webhooks;
 
@@ -100,7 +101,7 @@ public sealed class EventStore(EventDatabase db)
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, 500);
-        var cursor = DecodeCursor(query.Cursor);
+        var cursor = KeysetCursor.Decode(query.Cursor);
         var where = new List<string>();
         var parameters = new List<(string, object?)>();
         if (query.Instance is not null)
@@ -146,7 +147,7 @@ public sealed class EventStore(EventDatabase db)
                   " ORDER BY received_at DESC, id DESC LIMIT @limit";
         var rows = await db.QueryAsync(SqlStatement.Of(sql, [.. parameters]), ReadEvent, cancellationToken);
         var items = rows.Take(limit).ToList();
-        return new EventPage(items, rows.Count > limit ? EncodeCursor(items[^1]) : null);
+        return new EventPage(items, rows.Count > limit ? KeysetCursor.Encode(items[^1].ReceivedAt, items[^1].Id) : null);
     }
 
     /// <summary>Deletes up to <paramref name="batchSize"/> raw captures received before <paramref name="cutoff"/>; returns how many.</summary>
@@ -158,30 +159,6 @@ public sealed class EventStore(EventDatabase db)
         return await db.WriteAsync(SqlStatement.Of(
             "DELETE FROM omni_raw_events WHERE id IN (SELECT id FROM omni_raw_events WHERE received_at < @cut LIMIT @n)",
             ("@cut", cut), ("@n", (long)batchSize)));
-    }
-
-    private static string EncodeCursor(OmniEvent e) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{e.ReceivedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}:{e.Id}"));
-
-    private static (long At, string Id)? DecodeCursor(string? cursor)
-    {
-        if (string.IsNullOrEmpty(cursor))
-        {
-            return null;
-        }
-        try
-        {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(cursor));
-            var colon = text.IndexOf(':', StringComparison.Ordinal);
-            if (colon > 0 && long.TryParse(text.AsSpan(0, colon), NumberStyles.None, CultureInfo.InvariantCulture, out var at) && colon < text.Length - 1)
-            {
-                return (at, text[(colon + 1)..]);
-            }
-        }
-        catch (FormatException)
-        {
-        }
-        throw new TaskValidationException(ErrorCodes.Validation, "\"cursor\" is not a cursor this API returned.");
     }
 
     private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);

@@ -95,6 +95,8 @@ public sealed class BadInputTests(SiloApiFactory factory) : IDisposable
     [InlineData("bogus")]
     [InlineData("Ym9ndXM=")] // "bogus" in base64, without the separator
     [InlineData("YWJjOmRlZg==")] // "abc:def", a non-numeric instant
+    [InlineData("MTIzOg==")] // "123:", no id
+    [InlineData("LTU6eA==")] // "-5:x", a negative instant
     public async Task A_cursor_the_api_did_not_return_is_a_400_problem(string cursor)
     {
         await _client.GetAsync($"/api/tasks?cursor={Uri.EscapeDataString(cursor)}").ExpectProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
