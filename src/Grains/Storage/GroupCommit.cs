@@ -13,8 +13,24 @@ internal enum WriteKind
     Delete,
 }
 
+/// <summary>
+/// A write waiting for the next group commit: it takes <see cref="Size"/> of a batch's room and is settled through
+/// <see cref="Done"/> once its batch committed (<see cref="Committed"/>) or failed as a whole.
+/// </summary>
+internal abstract class GroupCommitItem<TResult>
+{
+    public TaskCompletionSource<TResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>How much of a batch's room it takes (rows or statements).</summary>
+    public virtual int Size => 1;
+
+    /// <summary>Settles the item after its batch committed.</summary>
+    public abstract void Committed();
+}
+
 /// <summary>One grain's write waiting for the next group commit.</summary>
 internal sealed class PendingWrite(WriteKind kind, string id, TaskInfo? state, long expectedVersion, IReadOnlyList<LifecycleEvent>? events = null)
+    : GroupCommitItem<long>
 {
     /// <summary>Event-log rows to append in the same transaction, only if this write itself succeeds.</summary>
     public IReadOnlyList<LifecycleEvent>? Events { get; } = events;
@@ -23,33 +39,48 @@ internal sealed class PendingWrite(WriteKind kind, string id, TaskInfo? state, l
     public string Id { get; } = id;
     public TaskInfo? State { get; } = state;
     public long ExpectedVersion { get; } = expectedVersion;
-    public TaskCompletionSource<long> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Set by the batch executor for an item that failed on its own (version conflict), the batch still committing.</summary>
     public Exception? Rejection { get; set; }
 
     /// <summary>Set by the batch executor: the version stored.</summary>
     public long NewVersion { get; set; }
+
+    public override void Committed()
+    {
+        if (Rejection is { } rejection)
+        {
+            Done.TrySetException(rejection);
+        }
+        else
+        {
+            Done.TrySetResult(NewVersion);
+        }
+    }
 }
 
 /// <summary>
 /// Gathers writes from many callers into one transaction. A single loop takes whatever is waiting (up to
-/// <c>maxBatch</c>) and commits it; while a commit is in flight the next batch accumulates, so batches grow
-/// with load and a lone write is committed at once. Every caller's task completes only after its commit.
+/// <c>maxBatch</c> of room) and commits it; while a commit is in flight the next batch accumulates, so batches grow
+/// with load and a lone write is committed at once. Every caller's task completes only after its commit. Serves the
+/// task store and the event store alike.
 /// </summary>
-internal sealed partial class GroupCommitter : IAsyncDisposable
+internal sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable where TItem : GroupCommitItem<TResult>
 {
-    private readonly Channel<PendingWrite> _channel = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Func<IReadOnlyList<PendingWrite>, Task> _commitBatch;
+    private readonly Channel<TItem> _channel = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Func<IReadOnlyList<TItem>, Task> _commitBatch;
     private readonly int _maxBatch;
+    private readonly string _store;
     private readonly ILogger _logger;
     private readonly Task _loop;
 
-    public GroupCommitter(Func<IReadOnlyList<PendingWrite>, Task> commitBatch, int maxBatch, ILogger logger)
+    /// <summary>Starts the loop; <paramref name="store"/> is what its errors and logs call the store ("task store", "event store").</summary>
+    public GroupCommitter(Func<IReadOnlyList<TItem>, Task> commitBatch, int maxBatch, ILogger logger, string store = "task store")
     {
         _commitBatch = commitBatch;
         _maxBatch = maxBatch;
         _logger = logger;
+        _store = store;
         _loop = Task.Run(RunAsync);
     }
 
@@ -62,50 +93,46 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
     private long _commits;
     private long _rows;
 
-    public Task<long> Enqueue(PendingWrite write)
+    public Task<TResult> Enqueue(TItem item)
     {
-        if (!_channel.Writer.TryWrite(write))
+        ArgumentNullException.ThrowIfNull(item);
+        if (!_channel.Writer.TryWrite(item))
         {
-            write.Done.TrySetException(new StorageUnavailableException("The task store is shutting down."));
+            item.Done.TrySetException(new StorageUnavailableException($"The {_store} is shutting down."));
         }
-        return write.Done.Task;
+        return item.Done.Task;
     }
 
     private async Task RunAsync()
     {
-        var batch = new List<PendingWrite>(_maxBatch);
+        var batch = new List<TItem>(_maxBatch);
         var reader = _channel.Reader;
         while (await reader.WaitToReadAsync())
         {
             batch.Clear();
-            while (batch.Count < _maxBatch && reader.TryRead(out var write))
+            var size = 0;
+            while (size < _maxBatch && reader.TryRead(out var item))
             {
-                batch.Add(write);
+                batch.Add(item);
+                size += item.Size;
             }
             try
             {
                 await _commitBatch(batch);
                 Interlocked.Increment(ref _commits);
-                Interlocked.Add(ref _rows, batch.Count);
-                foreach (var w in batch)
+                Interlocked.Add(ref _rows, size);
+                foreach (var item in batch)
                 {
-                    if (w.Rejection is { } rejection)
-                    {
-                        w.Done.TrySetException(rejection);
-                    }
-                    else
-                    {
-                        w.Done.TrySetResult(w.NewVersion);
-                    }
+                    item.Committed();
                 }
             }
             catch (Exception ex)
             {
-                LogBatchFailed(ex, batch.Count);
-                var error = new StorageUnavailableException($"The task store could not commit: {ex.Message}");
-                foreach (var w in batch)
+                GroupCommitLog.BatchFailed(_logger, ex, _store, batch.Count);
+                var error = new StorageUnavailableException($"The {_store} could not commit: {ex.Message}");
+                foreach (var item in batch)
                 {
-                    w.Done.TrySetException(error);
+                    item.Done.TrySetException(error);
                 }
             }
         }
@@ -116,7 +143,10 @@ internal sealed partial class GroupCommitter : IAsyncDisposable
         _channel.Writer.TryComplete();
         await _loop;
     }
+}
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Group commit of {Count} writes failed; every write in it is reported failed")]
-    private partial void LogBatchFailed(Exception exception, int count);
+internal static partial class GroupCommitLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Store} group commit of {Count} writes failed; every write in it is reported failed")]
+    public static partial void BatchFailed(ILogger logger, Exception exception, string store, int count);
 }

@@ -36,10 +36,10 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
 
     private const string PendingStatuses = "('scheduled', 'queued', 'retrying', 'running')";
 
-    private readonly GroupCommitter _committer;
+    private readonly GroupCommitter<PendingWrite, long> _committer;
 
     protected SqlTaskStore(int maxBatchSize, ILogger logger) =>
-        _committer = new GroupCommitter(CommitBatchAsync, maxBatchSize, logger);
+        _committer = new GroupCommitter<PendingWrite, long>(CommitBatchAsync, maxBatchSize, logger);
 
     /// <summary>Commits and rows written so far.</summary>
     public (long Commits, long Rows) WriteCounters => (_committer.Commits, _committer.Rows);

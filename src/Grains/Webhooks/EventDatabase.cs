@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,39 +27,34 @@ public sealed record SqlStatement(string Sql, IReadOnlyList<KeyValuePair<string,
 /// for writes a request waits on (a webhook's raw capture before its acknowledgement) and one for background ingest,
 /// so an acknowledgement never queues behind a commit of ingest rows. SQLite has one writer, so one loop.
 /// </summary>
-public sealed partial class EventDatabase : IAsyncDisposable
+public sealed class EventDatabase : IAsyncDisposable
 {
-    private sealed record Pending(IReadOnlyList<SqlStatement> Statements)
+    private sealed class Pending(IReadOnlyList<SqlStatement> statements) : GroupCommitItem<int[]>
     {
-        public TaskCompletionSource<int[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public int[] Rows { get; } = new int[Statements.Count];
+        public IReadOnlyList<SqlStatement> Statements { get; } = statements;
+
+        public int[] Rows { get; } = new int[statements.Count];
+
+        public override int Size => Statements.Count;
+
+        public override void Committed() => Done.TrySetResult(Rows);
     }
 
-    private sealed class Lane(string name)
-    {
-        public string Name { get; } = name;
-        public Channel<Pending> Channel { get; } = System.Threading.Channels.Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-        public Task Loop { get; set; } = Task.CompletedTask;
-    }
-
-    private readonly Lane _background = new("background");
-    private readonly Lane _urgent;
+    private readonly GroupCommitter<Pending, int[]> _background;
+    private readonly GroupCommitter<Pending, int[]> _urgent;
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqlite;
     private readonly SqliteConnection? _sqliteWriter;
-    private readonly int _maxBatch;
-    private readonly ILogger<EventDatabase> _logger;
 
     public EventDatabase(IOptions<StorageOptions> options, IServiceProvider services, ILogger<EventDatabase> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         var o = options.Value;
-        _logger = logger;
-        _maxBatch = o.MaxBatchSize;
         if (o.IsPostgres)
         {
             _postgres = services.GetRequiredService<PostgresDataSource>().Source;
-            _urgent = new Lane("urgent");
+            _background = new GroupCommitter<Pending, int[]>(CommitPostgresAsync, o.MaxBatchSize, logger, "event store");
+            _urgent = new GroupCommitter<Pending, int[]>(CommitPostgresAsync, o.MaxBatchSize, logger, "event store (urgent lane)");
         }
         else
         {
@@ -68,43 +62,23 @@ public sealed partial class EventDatabase : IAsyncDisposable
             _sqliteWriter = new SqliteConnection(_sqlite);
             _sqliteWriter.Open();
             SqliteDatabase.ApplyPragmas(_sqliteWriter, o);
+            _background = new GroupCommitter<Pending, int[]>(CommitSqliteAsync, o.MaxBatchSize, logger, "event store");
             _urgent = _background;
-        }
-        _background.Loop = Task.Run(() => RunAsync(_background));
-        if (_urgent != _background)
-        {
-            _urgent.Loop = Task.Run(() => RunAsync(_urgent));
         }
     }
 
     /// <summary>True on PostgreSQL (some statements differ in syntax).</summary>
     public bool IsPostgres => _postgres is not null;
 
-    /// <summary>Commits so far (for tests and benchmarks).</summary>
-    public long Commits => Interlocked.Read(ref _commits);
-
-    private long _commits;
-
     /// <summary>Runs one statement in the next background group commit; returns the rows it changed once committed.</summary>
-    public async Task<int> WriteAsync(SqlStatement statement) => (await Submit(_background, [statement]))[0];
+    public async Task<int> WriteAsync(SqlStatement statement) => (await _background.Enqueue(new Pending([statement])))[0];
 
     /// <summary>Runs statements in one transaction of the next background group commit (all or none); returns the rows
     /// each changed once committed.</summary>
-    public Task<int[]> WriteAsync(IReadOnlyList<SqlStatement> statements) => Submit(_background, statements);
+    public Task<int[]> WriteAsync(IReadOnlyList<SqlStatement> statements) => _background.Enqueue(new Pending(statements));
 
     /// <summary>Runs one statement in the next group commit of the lane a waiting request uses (a webhook's raw capture).</summary>
-    public async Task<int> WriteUrgentAsync(SqlStatement statement) => (await Submit(_urgent, [statement]))[0];
-
-    private static Task<int[]> Submit(Lane lane, IReadOnlyList<SqlStatement> statements)
-    {
-        ArgumentNullException.ThrowIfNull(statements);
-        var pending = new Pending(statements);
-        if (!lane.Channel.Writer.TryWrite(pending))
-        {
-            pending.Done.TrySetException(new StorageUnavailableException("The event store is shutting down."));
-        }
-        return pending.Done.Task;
-    }
+    public async Task<int> WriteUrgentAsync(SqlStatement statement) => (await _urgent.Enqueue(new Pending([statement])))[0];
 
     /// <summary>Opens a pooled connection for reads and multi-statement transactions.</summary>
     public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken = default)
@@ -222,48 +196,7 @@ public sealed partial class EventDatabase : IAsyncDisposable
         return cmd;
     }
 
-    private async Task RunAsync(Lane lane)
-    {
-        var batch = new List<Pending>(_maxBatch);
-        var reader = lane.Channel.Reader;
-        while (await reader.WaitToReadAsync())
-        {
-            batch.Clear();
-            var statements = 0;
-            while (statements < _maxBatch && reader.TryRead(out var item))
-            {
-                batch.Add(item);
-                statements += item.Statements.Count;
-            }
-            try
-            {
-                if (_postgres is not null)
-                {
-                    await CommitPostgresAsync(batch);
-                }
-                else
-                {
-                    CommitSqlite(batch);
-                }
-                Interlocked.Increment(ref _commits);
-                foreach (var p in batch)
-                {
-                    p.Done.TrySetResult(p.Rows);
-                }
-            }
-            catch (Exception ex)
-            {
-                LogBatchFailed(ex, lane.Name, batch.Count);
-                var error = new StorageUnavailableException($"The event store could not commit: {ex.Message}");
-                foreach (var p in batch)
-                {
-                    p.Done.TrySetException(error);
-                }
-            }
-        }
-    }
-
-    private void CommitSqlite(List<Pending> batch)
+    private Task CommitSqliteAsync(IReadOnlyList<Pending> batch)
     {
         using var tx = _sqliteWriter!.BeginTransaction(deferred: false);
         foreach (var p in batch)
@@ -275,9 +208,10 @@ public sealed partial class EventDatabase : IAsyncDisposable
             }
         }
         tx.Commit();
+        return Task.CompletedTask;
     }
 
-    private async Task CommitPostgresAsync(List<Pending> batch)
+    private async Task CommitPostgresAsync(IReadOnlyList<Pending> batch)
     {
         // One batch is one implicit transaction (a single Sync ends it): all its statements commit together or none
         // does, without the BEGIN and COMMIT round trips of an explicit transaction.
@@ -305,15 +239,14 @@ public sealed partial class EventDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _background.Channel.Writer.TryComplete();
-        _urgent.Channel.Writer.TryComplete();
-        await Task.WhenAll(_background.Loop, _urgent.Loop);
+        await _background.DisposeAsync();
+        if (_urgent != _background)
+        {
+            await _urgent.DisposeAsync();
+        }
         if (_sqliteWriter is not null)
         {
             await _sqliteWriter.DisposeAsync();
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Event store group commit ({Lane}) of {Count} writes failed; every write in it is reported failed")]
-    private partial void LogBatchFailed(Exception exception, string lane, int count);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using OmniActors.Errors;
 using OmniActors.Storage;
+using TaskCommitter = OmniActors.Storage.GroupCommitter<OmniActors.Storage.PendingWrite, long>;
 
 namespace OmniActors.Tests.Storage;
 
@@ -16,7 +17,7 @@ public sealed class GroupCommitterTests
         private readonly TaskCompletionSource _firstStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly List<int> _batches = [];
 
-        public GatedCommitter(int maxBatch) => Committer = new GroupCommitter(async batch =>
+        public GatedCommitter(int maxBatch) => Committer = new TaskCommitter(async batch =>
         {
             lock (_batches)
             {
@@ -26,7 +27,7 @@ public sealed class GroupCommitterTests
             await _gate.Task;
         }, maxBatch, NullLogger.Instance);
 
-        public GroupCommitter Committer { get; }
+        public TaskCommitter Committer { get; }
 
         public IReadOnlyList<int> Batches => _batches;
 
@@ -74,7 +75,7 @@ public sealed class GroupCommitterTests
     public async Task A_failed_commit_fails_every_write_in_it_with_a_storage_error_and_the_next_commit_still_runs()
     {
         var calls = 0;
-        await using var committer = new GroupCommitter(_ =>
+        await using var committer = new TaskCommitter(_ =>
             Interlocked.Increment(ref calls) == 1 ? throw new InvalidOperationException("disk on fire") : Task.CompletedTask,
             maxBatch: 512, NullLogger.Instance);
 
@@ -86,7 +87,7 @@ public sealed class GroupCommitterTests
     [Fact]
     public async Task A_rejected_item_fails_alone_while_the_rest_of_its_batch_commits()
     {
-        await using var committer = new GroupCommitter(batch =>
+        await using var committer = new TaskCommitter(batch =>
         {
             foreach (var w in batch)
             {
