@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using OmniActors.Errors;
 using OmniActors.Webhooks;
+using OmniActors.Storage;
 
 namespace OmniActors.Identities;
 
@@ -88,7 +89,7 @@ public sealed class IdentityStore(EventDatabase db, TimeProvider time)
         var rows = await db.QueryAsync(SqlStatement.Of(
             "SELECT i.id, i.display_name, i.created_at, i.updated_at FROM omni_identities i " +
             "WHERE i.id = (SELECT COALESCE(merged_into, id) FROM omni_identities WHERE id = @id)", ("@id", id)),
-            r => (Id: r.GetString(0), Name: r.IsDBNull(1) ? null : r.GetString(1), Created: Convert.ToInt64(r.GetValue(2), CultureInfo.InvariantCulture),
+            r => (Id: r.GetString(0), Name: r.NullableString(1), Created: Convert.ToInt64(r.GetValue(2), CultureInfo.InvariantCulture),
                 Updated: Convert.ToInt64(r.GetValue(3), CultureInfo.InvariantCulture)), cancellationToken);
         if (rows.Count == 0)
         {

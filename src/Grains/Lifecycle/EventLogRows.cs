@@ -1,5 +1,6 @@
 using System.Data.Common;
 using OmniActors.Tasks;
+using OmniActors.Storage;
 
 namespace OmniActors.Lifecycle;
 
@@ -39,13 +40,13 @@ internal static class EventLogRows
             Sequence = r.GetInt64(0),
             Kind = LifecycleEventTypes.ParseKind(r.GetString(1)) ?? LifecycleKind.Task,
             Id = r.GetString(2),
-            Queue = r.IsDBNull(3) ? null : r.GetString(3),
+            Queue = r.NullableString(3),
             Type = r.GetString(4),
             Attempt = Convert.ToInt32(r.GetValue(5), System.Globalization.CultureInfo.InvariantCulture),
             At = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)),
-            Detail = r.IsDBNull(7) ? null : r.GetString(7),
-            Silo = r.IsDBNull(8) ? null : r.GetString(8),
-            Action = r.IsDBNull(9) ? null : r.GetString(9),
+            Detail = r.NullableString(7),
+            Silo = r.NullableString(8),
+            Action = r.NullableString(9),
         };
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using OmniActors.Errors;
 using OmniActors.Webhooks;
+using OmniActors.Storage;
 
 namespace OmniActors.Routing;
 
@@ -126,24 +127,22 @@ public sealed class RouteRules(EventDatabase db, IOptions<WebhookOptions> option
 
     private static RouteRule Read(DbDataReader r)
     {
-        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        long Long(int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
         return new RouteRule
         {
             Id = r.GetString(0),
             Name = r.GetString(1),
-            Provider = Text(2),
-            Instance = Text(3),
-            EventType = Text(4),
-            ContentType = Text(5),
-            TextPrefix = Text(6),
-            TextRegex = Text(7),
+            Provider = r.NullableString(2),
+            Instance = r.NullableString(3),
+            EventType = r.NullableString(4),
+            ContentType = r.NullableString(5),
+            TextPrefix = r.NullableString(6),
+            TextRegex = r.NullableString(7),
             Action = r.GetString(8),
-            Queue = Text(9),
-            PayloadTemplate = Text(10),
-            Enabled = Long(11) != 0,
-            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(12)),
-            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(13)),
+            Queue = r.NullableString(9),
+            PayloadTemplate = r.NullableString(10),
+            Enabled = r.WholeNumber(11) != 0,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(12)),
+            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(13)),
         };
     }
 

@@ -113,7 +113,7 @@ internal static class TaskRowMapping
     private static object List(IReadOnlyList<string> items) => items.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(items);
 
     private static List<string> List(DbDataReader r, int i) =>
-        Str(r, i) is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
+        r.NullableString(i) is { } json ? JsonSerializer.Deserialize<List<string>>(json) ?? [] : [];
 
     public static TaskInfo Read(DbDataReader r) => new()
     {
@@ -128,28 +128,28 @@ internal static class TaskRowMapping
         Retry = JsonSerializer.Deserialize<RetryPolicy>(r.GetString(8)) ?? RetryPolicy.Default,
         Timeout = TimeSpan.FromMilliseconds(r.GetInt64(9)),
         ResultTtl = TimeSpan.FromMilliseconds(r.GetInt64(10)),
-        CreatedAt = At(r, 11)!.Value,
-        UpdatedAt = At(r, 12)!.Value,
-        DueAt = At(r, 13),
-        StartedAt = At(r, 14),
-        FinishedAt = At(r, 15),
-        LeaseExpiresAt = At(r, 16),
-        LeaseOwner = Str(r, 17),
-        Result = Str(r, 18),
-        ResultExpiresAt = At(r, 19),
-        LastError = Str(r, 20) is { } e ? JsonSerializer.Deserialize<TaskError>(e) : null,
-        IdempotencyKey = Str(r, 21),
-        SpecHash = Str(r, 22),
-        CancelReason = Str(r, 23),
+        CreatedAt = r.NullableTime(11)!.Value,
+        UpdatedAt = r.NullableTime(12)!.Value,
+        DueAt = r.NullableTime(13),
+        StartedAt = r.NullableTime(14),
+        FinishedAt = r.NullableTime(15),
+        LeaseExpiresAt = r.NullableTime(16),
+        LeaseOwner = r.NullableString(17),
+        Result = r.NullableString(18),
+        ResultExpiresAt = r.NullableTime(19),
+        LastError = r.NullableString(20) is { } e ? JsonSerializer.Deserialize<TaskError>(e) : null,
+        IdempotencyKey = r.NullableString(21),
+        SpecHash = r.NullableString(22),
+        CancelReason = r.NullableString(23),
         Version = r.GetInt64(24),
         DependsOn = List(r, 25),
-        RunWhen = Str(r, 26) is { } when ? Enum.Parse<DependencyCondition>(when) : default,
-        OnDependencyFailure = Str(r, 27) is { } policy ? Enum.Parse<DependencyFailurePolicy>(policy) : default,
+        RunWhen = r.NullableString(26) is { } when ? Enum.Parse<DependencyCondition>(when) : default,
+        OnDependencyFailure = r.NullableString(27) is { } policy ? Enum.Parse<DependencyFailurePolicy>(policy) : default,
         Dependents = List(r, 28),
-        WorkflowId = Str(r, 29),
-        WorkflowKey = Str(r, 30),
+        WorkflowId = r.NullableString(29),
+        WorkflowKey = r.NullableString(30),
         RequiresApproval = !r.IsDBNull(31) && Convert.ToInt64(r.GetValue(31), CultureInfo.InvariantCulture) != 0,
-        Approvals = Str(r, 32) is { } approvals ? JsonSerializer.Deserialize<List<ApprovalDecision>>(approvals) ?? [] : [],
+        Approvals = r.NullableString(32) is { } approvals ? JsonSerializer.Deserialize<List<ApprovalDecision>>(approvals) ?? [] : [],
     };
 
     public static void Add(DbCommand cmd, string name, object value)
@@ -160,8 +160,4 @@ internal static class TaskRowMapping
         cmd.Parameters.Add(p);
     }
 
-    private static DateTimeOffset? At(DbDataReader r, int i) =>
-        r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));
-
-    private static string? Str(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

@@ -161,22 +161,17 @@ public sealed class EventStore(EventDatabase db)
             ("@cut", cut), ("@n", (long)batchSize)));
     }
 
-    private static long Long(DbDataReader r, int i) => Convert.ToInt64(r.GetValue(i), CultureInfo.InvariantCulture);
-
-    private static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
-
-    private static DateTimeOffset? Time(DbDataReader r, int i) => r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(Long(r, i));
 
     private static RawCapture ReadRaw(DbDataReader r) => new(
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-        DateTimeOffset.FromUnixTimeMilliseconds(Long(r, 5)), Time(r, 6), (int)Long(r, 7), Text(r, 8));
+        DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(5)), r.NullableTime(6), (int)r.WholeNumber(7), r.NullableString(8));
 
     private static OmniEvent ReadEvent(DbDataReader r)
     {
-        var mediaUrl = Text(r, 14);
-        var mediaMime = Text(r, 15);
-        long? mediaSize = r.IsDBNull(16) ? null : Long(r, 16);
-        var caption = Text(r, 17);
+        var mediaUrl = r.NullableString(14);
+        var mediaMime = r.NullableString(15);
+        long? mediaSize = r.IsDBNull(16) ? null : r.WholeNumber(16);
+        var caption = r.NullableString(17);
         return new OmniEvent
         {
             Id = r.GetString(0),
@@ -185,23 +180,23 @@ public sealed class EventStore(EventDatabase db)
             ProviderEventId = r.GetString(3),
             EventType = r.GetString(4),
             Direction = r.GetString(5),
-            SenderIdentityId = Text(r, 6),
-            SenderHandle = Text(r, 7),
-            SenderName = Text(r, 8),
-            RecipientIdentityId = Text(r, 9),
-            RecipientHandle = Text(r, 10),
-            ChatId = Text(r, 11),
+            SenderIdentityId = r.NullableString(6),
+            SenderHandle = r.NullableString(7),
+            SenderName = r.NullableString(8),
+            RecipientIdentityId = r.NullableString(9),
+            RecipientHandle = r.NullableString(10),
+            ChatId = r.NullableString(11),
             ContentType = r.GetString(12),
-            Text = Text(r, 13),
+            Text = r.NullableString(13),
             Media = mediaUrl is null && mediaMime is null && mediaSize is null && caption is null ? null : new EventMedia(mediaUrl, mediaMime, mediaSize, caption),
-            ReplyTo = Text(r, 18),
-            RawId = Text(r, 19),
-            Metadata = Text(r, 20),
+            ReplyTo = r.NullableString(18),
+            RawId = r.NullableString(19),
+            Metadata = r.NullableString(20),
             Status = r.GetString(21),
-            RetryCount = (int)Long(r, 22),
-            ProviderTimestamp = Time(r, 23),
-            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(Long(r, 24)),
-            ProcessedAt = Time(r, 25),
+            RetryCount = (int)r.WholeNumber(22),
+            ProviderTimestamp = r.NullableTime(23),
+            ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(24)),
+            ProcessedAt = r.NullableTime(25),
         };
     }
 }

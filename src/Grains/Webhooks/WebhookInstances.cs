@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using Microsoft.Extensions.Options;
 using OmniActors.Errors;
+using OmniActors.Storage;
 
 namespace OmniActors.Webhooks;
 
@@ -160,7 +161,7 @@ public sealed class WebhookInstances : IDisposable
     }
 
     private static Row Read(DbDataReader r) => new(
-        new WebhookInstanceSecrets(r.GetString(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetString(3)),
+        new WebhookInstanceSecrets(r.GetString(0), r.GetString(1), r.GetString(2), r.NullableString(3)),
         Convert.ToInt64(r.GetValue(4), System.Globalization.CultureInfo.InvariantCulture) != 0,
         DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(r.GetValue(5), System.Globalization.CultureInfo.InvariantCulture)),
         DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(r.GetValue(6), System.Globalization.CultureInfo.InvariantCulture)));
