@@ -18,32 +18,20 @@ public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, 
     /// <summary>The task id a rule's match of an event gets.</summary>
     public static string TaskId(string eventId, string ruleId) => TaskIds.FromIdempotencyKey(IdempotencyKey(eventId, ruleId));
 
-    /// <summary>True when at least one enabled rule matches the event (nothing to route otherwise).</summary>
-    public async Task<bool> MatchesAnyAsync(OmniEvent e, CancellationToken cancellationToken = default)
+    /// <summary>The enabled rules that match the event (none: nothing to route).</summary>
+    public async Task<IReadOnlyList<RouteMatcher>> MatchAsync(OmniEvent e, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(e);
-        foreach (var matcher in await rules.MatchersAsync(cancellationToken))
-        {
-            if (matcher.Matches(e))
-            {
-                return true;
-            }
-        }
-        return false;
+        return (await rules.MatchersAsync(cancellationToken)).Where(m => m.Matches(e)).ToList();
     }
 
-    /// <summary>Enqueues the actions of every matching rule; returns how many rules matched.</summary>
-    public async Task<int> RouteAsync(OmniEvent e, CancellationToken cancellationToken = default)
+    /// <summary>Enqueues the action of each rule in <paramref name="matched"/> (from <see cref="MatchAsync"/> on this event).</summary>
+    public async Task RouteAsync(OmniEvent e, IReadOnlyList<RouteMatcher> matched)
     {
         ArgumentNullException.ThrowIfNull(e);
-        var matched = 0;
-        foreach (var matcher in await rules.MatchersAsync(cancellationToken))
+        ArgumentNullException.ThrowIfNull(matched);
+        foreach (var matcher in matched)
         {
-            if (!matcher.Matches(e))
-            {
-                continue;
-            }
-            matched++;
             var rule = matcher.Rule;
             var spec = new TaskSpec
             {
@@ -72,7 +60,6 @@ public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, 
                 LogRuleRejected(ex, e.Id, rule.Id, ex.Code);
             }
         }
-        return matched;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Event {EventId} was already routed by rule {RuleId}")]

@@ -184,7 +184,8 @@ public sealed partial class IngestPipeline(
             ProviderTimestamp = n.ProviderTimestamp,
             ReceivedAt = raw.ReceivedAt,
         };
-        if (!await router.MatchesAnyAsync(e, cancellationToken))
+        var matched = await router.MatchAsync(e, cancellationToken);
+        if (matched.Count == 0)
         {
             // Nothing to route: stored processed at once, the capture marked in the same commit. A conflict means another
             // capture of the same provider event stored it first; that capture's own ingest (or recovery) finishes it.
@@ -207,8 +208,9 @@ public sealed partial class IngestPipeline(
                 return false;
             }
             e = stored;
+            matched = await router.MatchAsync(e, cancellationToken);
         }
-        await router.RouteAsync(e, cancellationToken);
+        await router.RouteAsync(e, matched);
         await store.MarkEventProcessedAsync(e.Id, time.GetUtcNow(), rawDone);
         return rawDone is not null;
     }
