@@ -214,20 +214,13 @@ internal static class WebhookBench
     {
         long eventRows, rawRows, eventTotal, rawTotal, n;
         await using var connection = await cluster.OpenWritableAsync();
-        async Task<long> Scalar(string sql)
-        {
-            await using var cmd = BenchCluster.Command(connection, sql, ("@i", instance));
-            return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-        }
-        n = await Scalar("SELECT COUNT(*) FROM omni_events WHERE instance = @i");
+        n = await InstanceScalarAsync(connection, instance, "SELECT COUNT(*) FROM omni_events WHERE instance = @i");
         if (cluster.IsPostgres)
         {
-            // pg_column_size of the whole row: the tuple's data as stored (compressed values compressed), no page overhead.
-            eventRows = await Scalar("SELECT COALESCE(SUM(pg_column_size(e.*)), 0) FROM omni_events e WHERE instance = @i");
-            rawRows = await Scalar("SELECT COALESCE(SUM(pg_column_size(r.*)), 0) FROM omni_raw_events r WHERE instance = @i");
+            (eventRows, rawRows) = await PostgresRowBytesAsync(connection, instance);
             // Heap, indexes and TOAST, dead tuples of the ingest's updates (status, processed_at) included.
-            eventTotal = await Scalar("SELECT pg_total_relation_size('omni_events')");
-            rawTotal = await Scalar("SELECT pg_total_relation_size('omni_raw_events')");
+            eventTotal = await InstanceScalarAsync(connection, instance, "SELECT pg_total_relation_size('omni_events')");
+            rawTotal = await InstanceScalarAsync(connection, instance, "SELECT pg_total_relation_size('omni_raw_events')");
         }
         else
         {
@@ -317,15 +310,9 @@ internal static class WebhookBench
             }));
             await WaitIngestedAsync(cluster, instance, count - failed, options.Timeout);
             await using var connection = await cluster.OpenWritableAsync();
-            async Task<long> Scalar(string sql)
-            {
-                await using var cmd = BenchCluster.Command(connection, sql, ("@i", instance));
-                return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-            }
-            var n = await Scalar("SELECT COUNT(*) FROM omni_events WHERE instance = @i");
-            var eventRows = await Scalar("SELECT COALESCE(SUM(pg_column_size(e.*)), 0) FROM omni_events e WHERE instance = @i");
-            var rawRows = await Scalar("SELECT COALESCE(SUM(pg_column_size(r.*)), 0) FROM omni_raw_events r WHERE instance = @i");
-            var bodies = await Scalar("SELECT COALESCE(SUM(octet_length(body)), 0) FROM omni_raw_events WHERE instance = @i");
+            var n = await InstanceScalarAsync(connection, instance, "SELECT COUNT(*) FROM omni_events WHERE instance = @i");
+            var (eventRows, rawRows) = await PostgresRowBytesAsync(connection, instance);
+            var bodies = await InstanceScalarAsync(connection, instance, "SELECT COALESCE(SUM(octet_length(body)), 0) FROM omni_raw_events WHERE instance = @i");
             progress($"webhook_storage_{provider}: {n} events of {count} sent, {failed} refused");
             var bench = $"webhook_storage_{provider}";
             var extra = new Dictionary<string, object> { ["provider"] = provider };
@@ -337,6 +324,19 @@ internal static class WebhookBench
         }
         return figures;
     }
+
+    /// <summary>A whole number a query of one instance (<c>@i</c>) answers.</summary>
+    private static async Task<long> InstanceScalarAsync(DbConnection connection, string instance, string sql)
+    {
+        await using var cmd = BenchCluster.Command(connection, sql, ("@i", instance));
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>PostgreSQL: bytes of an instance's event rows and raw rows, as <c>pg_column_size</c> of the whole row
+    /// (the tuple's data as stored, compressed values compressed, no page overhead).</summary>
+    private static async Task<(long EventRows, long RawRows)> PostgresRowBytesAsync(DbConnection connection, string instance) =>
+        (await InstanceScalarAsync(connection, instance, "SELECT COALESCE(SUM(pg_column_size(e.*)), 0) FROM omni_events e WHERE instance = @i"),
+         await InstanceScalarAsync(connection, instance, "SELECT COALESCE(SUM(pg_column_size(r.*)), 0) FROM omni_raw_events r WHERE instance = @i"));
 
     private static async Task<(long EventRows, long EventTotal, long RawRows, long RawTotal)> SqliteSizesAsync(SqliteConnection live)
     {
