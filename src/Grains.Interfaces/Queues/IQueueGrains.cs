@@ -1,3 +1,5 @@
+using OmniActors.Tasks;
+
 namespace OmniActors.Queues;
 
 /// <summary>One partition of a queue (key: <c>queue/index</c>): keeps its ready tasks in memory and pushes them to task grains.</summary>
@@ -20,6 +22,18 @@ public interface IQueuePartitionGrain : IGrainWithStringKey
     [Alias("GetStats")] Task<PartitionStats> GetStats();
     /// <summary>Activates it (reloading from the task table) if it is not active.</summary>
     [Alias("Wake")] Task Wake();
+
+    /// <summary>
+    /// The batch path: stores new tasks of this partition in one group commit with their event-log rows and queues them.
+    /// An item answers null when its id already exists (the caller asks that task's grain, which knows a replay from a clash).
+    /// </summary>
+    [Alias("Submit")] Task<IReadOnlyList<SubmitResult?>> Submit(IReadOnlyList<TaskSubmission> submissions);
+    /// <summary>The runner of this partition's silo: attempts the partition started have ended.</summary>
+    [Alias("ReportOutcomes")] Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports);
+    /// <summary>A task grain waits for the end of <paramref name="taskId"/>: tell it when this partition records that end.</summary>
+    [Alias("Watch")] Task Watch(string taskId);
+    /// <summary>A running task was cancelled: fire its attempt's token if it runs on this partition's silo.</summary>
+    [Alias("CancelRunning")] Task CancelRunning(string taskId, int attempt);
 }
 
 /// <summary>A queue as a whole (key: queue name): pause state and figures across its partitions.</summary>

@@ -107,3 +107,23 @@ public sealed record LeaseStatus
     /// <summary>When the lease was expired and the task retries: its new queue entry.</summary>
     [Id(3)] public QueueEntry? Requeue { get; init; }
 }
+
+/// <summary>A new task for the batch path: its id (already assigned) and its validated spec.</summary>
+[GenerateSerializer, Immutable, Alias("omni.TaskSubmission")]
+public sealed record TaskSubmission
+{
+    /// <summary>The task's id; its partition is the hash of it.</summary>
+    [Id(0)] public required string TaskId { get; init; }
+    /// <summary>What to run.</summary>
+    [Id(1)] public required Tasks.TaskSpec Spec { get; init; }
+}
+
+/// <summary>How one attempt run by the batch path ended, reported to the partition that started it.</summary>
+[GenerateSerializer, Immutable, Alias("omni.TaskOutcomeReport")]
+public sealed record TaskOutcomeReport
+{
+    /// <summary>The task.</summary>
+    [Id(0)] public required string TaskId { get; init; }
+    /// <summary>How its attempt ended.</summary>
+    [Id(1)] public required Tasks.AttemptOutcome Outcome { get; init; }
+}

@@ -38,6 +38,8 @@ public interface ITaskGrain : IGrainWithStringKey
     [Alias("Heartbeat")] Task<bool> Heartbeat(int attempt);
     /// <summary>Queue partition: check a running task's lease (expiring it when its holder is gone).</summary>
     [Alias("CheckLease")] Task<LeaseStatus> CheckLease();
+    /// <summary>Queue partition: the task this grain waits on ended (the batch path recorded it).</summary>
+    [AlwaysInterleave, OneWay, Alias("Ended")] Task Ended();
 }
 
 /// <summary>Front door for submissions (stateless, scales out): assigns ids and fans batches out to task grains.</summary>

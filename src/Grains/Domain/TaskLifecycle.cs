@@ -56,6 +56,19 @@ public static class TaskLifecycle
             : Transition.To(state, TaskEventType.Enqueued);
     }
 
+    /// <summary>The command an attempt's reported outcome stands for; <paramref name="jitterSample"/> in [0, 1) picks a retry's backoff.</summary>
+    public static TaskCommand CommandFor(AttemptOutcome outcome, double jitterSample)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return outcome.Kind switch
+        {
+            AttemptOutcomeKind.Succeeded => new TaskCommand.Complete(outcome.Attempt, outcome.Result),
+            AttemptOutcomeKind.Interrupted => new TaskCommand.Interrupt(outcome.Attempt),
+            _ => new TaskCommand.Fail(outcome.Attempt, outcome.ErrorType ?? "Cancelled", outcome.ErrorMessage ?? "The attempt was cancelled.",
+                outcome.NonRetryable, jitterSample),
+        };
+    }
+
     /// <summary>Applies <paramref name="command"/> to <paramref name="state"/> at <paramref name="now"/>.</summary>
     public static Transition Apply(TaskInfo state, TaskCommand command, DateTimeOffset now)
     {
@@ -82,7 +95,17 @@ public static class TaskLifecycle
     private static DateTimeOffset? DueAt(TaskSpec spec, DateTimeOffset now)
     {
         var due = spec.RunAt ?? (spec.Delay is { } delay ? now + delay : null);
-        return due is { } d && d > now ? d : null;
+        return due is { } d && d > now ? WholeMilliseconds(d) : null;
+    }
+
+    /// <summary>
+    /// A due time rounded up to the millisecond, the table's resolution: the row read back and the state held in memory
+    /// then agree, and an attempt started at the due time is never stored as starting before it.
+    /// </summary>
+    private static DateTimeOffset WholeMilliseconds(DateTimeOffset at)
+    {
+        var rest = at.Ticks % TimeSpan.TicksPerMillisecond;
+        return rest == 0 ? at : at.AddTicks(TimeSpan.TicksPerMillisecond - rest);
     }
 
     private static Transition Start(TaskInfo s, TaskCommand.Start c, DateTimeOffset now)
@@ -161,7 +184,7 @@ public static class TaskLifecycle
         return Transition.To(cleared with
         {
             Status = TaskStatus.Retrying,
-            DueAt = now + Backoff.Delay(s.Retry, s.Attempt, jitter),
+            DueAt = WholeMilliseconds(now + Backoff.Delay(s.Retry, s.Attempt, jitter)),
         }, TaskEventType.Error, TaskEventType.Retry);
     }
 

@@ -41,6 +41,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();
+        services.AddSingleton<PartitionReports>();
         services.AddSingleton<TaskRunner>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TaskRunner>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();

@@ -1,5 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OmniActors.Actions;
+using OmniActors.Domain;
+using OmniActors.Errors;
+using OmniActors.Lifecycle;
 using OmniActors.Running;
 using OmniActors.Storage;
 using OmniActors.Tasks;
@@ -9,10 +13,16 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 namespace OmniActors.Queues;
 
 /// <summary>
-/// One partition of a queue. Its index is derived: on activation it reloads its pending and running tasks
-/// from the task table, so nothing about depth is ever written here. Dispatch is a push: whenever a slot
-/// frees or a task arrives or falls due, it starts the next task; a single grain timer covers due times and
-/// lease checks, and a reminder brings it back after a crash.
+/// One partition of a queue, and the unit of work of the hot path. Its index is derived: on activation it reloads its
+/// pending and running tasks from the task table, so nothing about depth is ever written here. Dispatch is a push:
+/// whenever a slot frees or a task arrives or falls due, it starts the next tasks; a single grain timer covers due times
+/// and lease checks, and a reminder brings it back after a crash.
+/// <para>The batch path: new tasks arrive as one message a batch (<see cref="Submit"/>) and are stored in one group
+/// commit; ready tasks are claimed together (one group commit of compare-and-set updates) and handed to this silo's
+/// runner without a message; their outcomes come back batched (<see cref="ReportOutcomes"/>) and commit together with
+/// their event-log rows. No task grain takes part: a <see cref="TaskGrain"/> activates only when something addresses
+/// its task, and the row's version decides any race between it and a batch. Tasks that need more than a plain run
+/// (dependency results, a circuit breaker) are started through their task grain as before.</para>
 /// Reentrant: all state changes happen synchronously between awaits, so concurrent messages interleave safely.
 /// </summary>
 [Reentrant]
@@ -21,11 +31,22 @@ internal sealed partial class QueuePartitionGrain(
     QueueTopology topology,
     TaskRunner runner,
     TaskGrainReferences references,
+    ActionRegistry actions,
+    Breakers.BreakerSettingsProvider breakers,
+    TaskEventSinks events,
+    ILocalSiloDetails silo,
     TimeProvider time,
     QueueGauges gauges,
     IOptions<QueueOptions> queueOptions,
+    IOptions<TaskOptions> taskOptions,
     ILogger<QueuePartitionGrain> logger) : Grain, IQueuePartitionGrain, IRemindable
 {
+    /// <summary>Watches kept at most; past it the oldest are forgotten (waiters read the row again every few seconds anyway).</summary>
+    private const int MaxWatched = 100_000;
+
+    /// <summary>How often a batch write that lost its compare-and-set is tried again from fresh rows.</summary>
+    private const int MaxStaleRounds = 4;
+
     private const string RecoveryReminder = "recover";
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReconcileInterval = TimeSpan.FromSeconds(5);
@@ -47,12 +68,22 @@ internal sealed partial class QueuePartitionGrain(
     private IGrainTimer? _timer;
     private DateTimeOffset _reconciledAt;
     private DateTimeOffset? _timerAt;
+    private int _index;
+    private string _owner = "";
+
+    /// <summary>Rows of pending tasks kept so a claim needs no read; bounded like the warm backlog (the rest are read at claim).</summary>
+    private readonly Dictionary<string, TaskInfo> _rows = new(StringComparer.Ordinal);
+
+    /// <summary>Tasks whose grain waits for their end.</summary>
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
         var (queue, index) = QueueTopology.ParsePartitionKey(_key);
         _name = queue;
+        _index = index;
+        _owner = silo.SiloAddress.ToParsableString();
         _share = topology.ShareOf(queue, index);
         _paused = await GrainFactory.GetGrain<IQueueGrain>(queue).IsPaused();
         var now = time.GetUtcNow();
@@ -92,6 +123,8 @@ internal sealed partial class QueuePartitionGrain(
     public Task Remove(string taskId)
     {
         _queue.Remove(taskId);
+        _rows.Remove(taskId);
+        _watched.Remove(taskId);
         ReportGauges();
         return Task.CompletedTask;
     }
@@ -102,6 +135,7 @@ internal sealed partial class QueuePartitionGrain(
         {
             _running.Remove(taskId);
         }
+        _watched.Remove(taskId);
         Count(failed);
         if (requeue is not null)
         {
@@ -197,7 +231,7 @@ internal sealed partial class QueuePartitionGrain(
             }
             else
             {
-                _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
+                AddPending(row, now);
             }
         }
         return adopted;
@@ -213,11 +247,16 @@ internal sealed partial class QueuePartitionGrain(
             _running[id] = slot with { CheckAt = DateTimeOffset.MaxValue };
             _ = CheckLeaseAsync(id, slot.Token);
         }
-        while (!_paused && now >= _holdUntil && _running.Count < _share && _queue.TryDequeue(out var taskId))
+        List<(string Id, long Token)>? claim = null;
+        while (!_paused && now >= _holdUntil && runner.Accepting && _running.Count < _share && _queue.TryDequeue(out var taskId))
         {
             var token = ++_dispatches;
             _running[taskId] = new Slot(token, 0, DateTimeOffset.MaxValue);
-            _ = StartAsync(taskId, token);
+            (claim ??= []).Add((taskId, token));
+        }
+        if (claim is not null)
+        {
+            _ = ClaimAsync(claim);
         }
         ArmTimer(now);
         ReportGauges();
@@ -307,6 +346,334 @@ internal sealed partial class QueuePartitionGrain(
         Pump();
     }
 
+    public async Task<IReadOnlyList<SubmitResult?>> Submit(IReadOnlyList<TaskSubmission> submissions)
+    {
+        ArgumentNullException.ThrowIfNull(submissions);
+        var now = time.GetUtcNow();
+        var options = taskOptions.Value;
+        var created = new List<(TaskInfo? Before, Transition Transition)>(submissions.Count);
+        foreach (var s in submissions)
+        {
+            // Only an idempotency key can replay a submission, so only a keyed task needs its fingerprint.
+            var fingerprint = s.Spec.IdempotencyKey is null ? null : TaskSpecValidator.Fingerprint(s.Spec);
+            created.Add((null, TaskLifecycle.Create(s.TaskId, _index, s.Spec, options.DefaultsFor(actions.Find(s.Spec.Action)), fingerprint, now)));
+        }
+        var stored = await PersistManyAsync(created, now);
+        var results = new SubmitResult?[stored.Length];
+        now = time.GetUtcNow();
+        for (var i = 0; i < stored.Length; i++)
+        {
+            if (stored[i] is { } row)
+            {
+                AddPending(row, now);
+                results[i] = new SubmitResult { Task = row, Created = true };
+            }
+        }
+        Pump();
+        return results;
+    }
+
+    public async Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        var rows = new Dictionary<string, TaskInfo>(StringComparer.Ordinal);
+        List<string>? unknown = null;
+        foreach (var r in reports)
+        {
+            if (_running.TryGetValue(r.TaskId, out var slot) && slot.Row is { } row && row.Attempt == r.Outcome.Attempt)
+            {
+                rows[r.TaskId] = row;
+            }
+            else
+            {
+                (unknown ??= []).Add(r.TaskId);
+            }
+        }
+        if (unknown is not null)
+        {
+            foreach (var row in await store.GetManyAsync(unknown))
+            {
+                rows[row.Id] = row;
+            }
+        }
+        var outcomes = reports.ToDictionary(r => r.TaskId, r => r.Outcome, StringComparer.Ordinal);
+        var ended = await ApplyAsync(rows, (id, row) =>
+        {
+            var outcome = outcomes[id];
+            // A cancelled task stopped: its end is already stored (by the cancel), nothing to record.
+            return outcome.Kind == AttemptOutcomeKind.Cancelled && row.Status != TaskStatus.Running
+                ? null
+                : TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
+        });
+        var now = time.GetUtcNow();
+        foreach (var r in reports)
+        {
+            if (_running.TryGetValue(r.TaskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == r.Outcome.Attempt))
+            {
+                _running.Remove(r.TaskId);
+            }
+            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
+            if (ended.TryGetValue(r.TaskId, out var after) && IsPending(after.Status))
+            {
+                AddPending(after, now);
+            }
+        }
+        Pump();
+    }
+
+    public Task Watch(string taskId)
+    {
+        if (_watched.Count >= MaxWatched)
+        {
+            _watched.Clear();
+        }
+        _watched.Add(taskId);
+        return Task.CompletedTask;
+    }
+
+    public Task CancelRunning(string taskId, int attempt)
+    {
+        runner.Cancel(taskId, attempt);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Starts a batch of dequeued tasks: rows from memory or one read, the start decided by <see cref="TaskLifecycle"/>,
+    /// stored in one group commit (compare-and-set on each row's version), then handed to this silo's runner.
+    /// </summary>
+    private async Task ClaimAsync(List<(string Id, long Token)> claim)
+    {
+        try
+        {
+            var rows = new Dictionary<string, TaskInfo>(StringComparer.Ordinal);
+            List<string>? missing = null;
+            foreach (var (id, _) in claim)
+            {
+                if (_rows.Remove(id, out var row))
+                {
+                    rows[id] = row;
+                }
+                else
+                {
+                    (missing ??= []).Add(id);
+                }
+            }
+            if (missing is not null)
+            {
+                foreach (var row in await store.GetManyAsync(missing))
+                {
+                    rows[row.Id] = row;
+                }
+            }
+            var lean = new Dictionary<string, TaskInfo>(StringComparer.Ordinal);
+            foreach (var (id, token) in claim)
+            {
+                if (!Holds(id, token))
+                {
+                    continue;
+                }
+                if (!rows.TryGetValue(id, out var row))
+                {
+                    _running.Remove(id);
+                }
+                else if (row.DependsOn.Count > 0 || breakers.For(row.Action).Enabled)
+                {
+                    // Needs its dependencies' results or the action's breaker: its grain starts it.
+                    _ = StartAsync(id, token);
+                }
+                else
+                {
+                    lean[id] = row;
+                }
+            }
+            var started = await ApplyAsync(lean, (_, _) => new TaskCommand.Start(_owner, runner.LeaseDuration));
+            var now = time.GetUtcNow();
+            List<(string Id, TaskInfo Row)>? refused = null;
+            foreach (var (id, token) in claim)
+            {
+                if (!lean.ContainsKey(id))
+                {
+                    continue;
+                }
+                if (!started.TryGetValue(id, out var row) || row.Status != TaskStatus.Running)
+                {
+                    // Not runnable after all (cancelled, or not due yet): the slot is free; a pending one waits its turn.
+                    if (Holds(id, token))
+                    {
+                        _running.Remove(id);
+                    }
+                    if (started.TryGetValue(id, out var pending) && IsPending(pending.Status))
+                    {
+                        AddPending(pending, now);
+                    }
+                    continue;
+                }
+                _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row);
+                if (!runner.TryStart(new RunRequest(id, row.Queue, row.Action, row.Attempt, row.Payload, row.Timeout, Partition: _key)))
+                {
+                    (refused ??= []).Add((id, row));
+                }
+            }
+            if (refused is not null)
+            {
+                // The silo began stopping between the claim and now: give the attempts back, not counted.
+                _holdUntil = time.GetUtcNow() + RetryAfterError;
+                var back = await ApplyAsync(refused.ToDictionary(r => r.Id, r => r.Row, StringComparer.Ordinal),
+                    (_, row) => new TaskCommand.Interrupt(row.Attempt));
+                foreach (var (id, _) in refused)
+                {
+                    _running.Remove(id);
+                    if (back.TryGetValue(id, out var row) && IsPending(row.Status))
+                    {
+                        AddPending(row, time.GetUtcNow());
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // The claim may or may not have been stored: keep the slots and let the lease check tell (it requeues a task
+            // still pending and expires one whose holder is gone).
+            LogClaimFailed(ex, _name, _index, claim.Count);
+            var retryAt = time.GetUtcNow() + RetryAfterError;
+            foreach (var (id, token) in claim)
+            {
+                if (_running.TryGetValue(id, out var slot) && slot.Token == token && slot.Attempt == 0)
+                {
+                    _running[id] = slot with { CheckAt = retryAt };
+                }
+            }
+        }
+        Pump();
+    }
+
+    private bool Holds(string id, long token) => _running.TryGetValue(id, out var slot) && slot.Token == token;
+
+    /// <summary>
+    /// Applies a command to each row and stores every accepted transition in one group commit with its event-log rows. A
+    /// write that loses its compare-and-set (a task grain or another batch changed the row) is decided again on the fresh
+    /// row. Returns each task's row as it now stands (after the transition, or unchanged when the command was refused or
+    /// none applies); a task whose row is gone is missing. Ends are told to dependents and waiting task grains.
+    /// </summary>
+    private async Task<Dictionary<string, TaskInfo>> ApplyAsync(Dictionary<string, TaskInfo> rows, Func<string, TaskInfo, TaskCommand?> commandFor)
+    {
+        var result = new Dictionary<string, TaskInfo>(rows.Count, StringComparer.Ordinal);
+        var current = rows;
+        for (var round = 1; current.Count > 0; round++)
+        {
+            var now = time.GetUtcNow();
+            var writes = new List<(TaskInfo? Before, Transition Transition)>(current.Count);
+            foreach (var (id, row) in current)
+            {
+                var transition = commandFor(id, row) is { } command ? TaskLifecycle.Apply(row, command, now) : null;
+                if (transition is { Accepted: true })
+                {
+                    writes.Add((row, transition));
+                }
+                else
+                {
+                    if (transition is { Accepted: false })
+                    {
+                        LogRefused(id, transition.Rejection!);
+                    }
+                    result[id] = row;
+                }
+            }
+            var stored = await PersistManyAsync(writes, now);
+            List<string>? stale = null;
+            for (var i = 0; i < stored.Length; i++)
+            {
+                var before = writes[i].Before!;
+                if (stored[i] is { } after)
+                {
+                    result[after.Id] = after;
+                    if (after.Status.IsTerminal() && !before.Status.IsTerminal())
+                    {
+                        TellEnded(after);
+                    }
+                }
+                else if (round < MaxStaleRounds)
+                {
+                    (stale ??= []).Add(before.Id);
+                }
+                else
+                {
+                    LogStale(before.Id, round);
+                }
+            }
+            current = stale is null
+                ? []
+                : (await store.GetManyAsync(stale)).ToDictionary(r => r.Id, StringComparer.Ordinal);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Stores transitions in one group commit (each with its events in its row's transaction) and publishes the events of
+    /// those stored. An item answers null when its compare-and-set lost (or, for a new task, the id exists).
+    /// </summary>
+    private async Task<TaskInfo?[]> PersistManyAsync(List<(TaskInfo? Before, Transition Transition)> items, DateTimeOffset now)
+    {
+        var published = new IReadOnlyList<TaskLifecycleEvent>[items.Count];
+        var writes = new Task<long>[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var (before, transition) = items[i];
+            published[i] = TransitionEvents.Of(transition, before, now, _owner);
+            writes[i] = published[i].Count == 0
+                ? store.SaveAsync(transition.State!)
+                : store.SaveAsync(transition.State!, published[i].Select(EventLogRows.FromTask).ToList());
+        }
+        var stored = new TaskInfo?[items.Count];
+        Exception? failure = null;
+        for (var i = 0; i < items.Count; i++)
+        {
+            try
+            {
+                stored[i] = items[i].Transition.State! with { Version = await writes[i] };
+                events.Publish(published[i]);
+            }
+            catch (ConflictException)
+            {
+                stored[i] = null;
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+            }
+        }
+        if (failure is not null)
+        {
+            throw failure;
+        }
+        return stored;
+    }
+
+    /// <summary>A task ended here: wake its dependents (they read the stored end) and the grain waiting on it, if any.</summary>
+    private void TellEnded(TaskInfo ended)
+    {
+        foreach (var dependent in ended.Dependents)
+        {
+            references.Task(dependent).CheckDependencies(watch: false).Ignore();
+        }
+        if (_watched.Remove(ended.Id))
+        {
+            references.Task(ended.Id).Ended().Ignore();
+        }
+    }
+
+    /// <summary>Indexes a pending task, keeping its row while the backlog is small enough for rows to stay in memory.</summary>
+    private void AddPending(TaskInfo row, DateTimeOffset now)
+    {
+        _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
+        if (_rows.Count < _warmBacklog && (row.DueAt ?? now) <= now + _warmHorizon)
+        {
+            _rows[row.Id] = row;
+        }
+    }
+
+    private static bool IsPending(TaskStatus status) => status is TaskStatus.Queued or TaskStatus.Scheduled or TaskStatus.Retrying;
+
     private void ArmTimer(DateTimeOffset now)
     {
         DateTimeOffset? next = _queue.NextDue;
@@ -371,14 +738,24 @@ internal sealed partial class QueuePartitionGrain(
         }
     }
 
-    /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), and when to check its lease.</summary>
-    private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt);
+    /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), when to check its lease, and
+    /// the row of an attempt the batch path started (so its outcome needs no read).</summary>
+    private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt, TaskInfo? Row = null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition} reloaded {Count} pending and running tasks")]
     private partial void LogReloaded(string queue, int partition, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} partition {Partition}: reconciling with the task table found {Count} tasks missing from memory")]
     private partial void LogReconciled(string queue, int partition, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} partition {Partition}: claiming {Count} tasks failed; their state will be checked again shortly")]
+    private partial void LogClaimFailed(Exception exception, string queue, int partition, int count);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId}: batch transition refused: {Reason}")]
+    private partial void LogRefused(string taskId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Task {TaskId}: the row kept changing under the batch path ({Rounds} rounds); left to its lease check")]
+    private partial void LogStale(string taskId, int rounds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calling task {TaskId} failed; its state will be checked again shortly")]
     private partial void LogStartFailed(Exception exception, string taskId);

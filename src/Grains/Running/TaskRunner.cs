@@ -8,9 +8,10 @@ using Orleans.Runtime;
 
 namespace OmniActors.Running;
 
-/// <summary>One attempt handed to the runner.</summary>
+/// <summary>One attempt handed to the runner; <paramref name="Partition"/> is the key of the partition that started it on the
+/// batch path (its outcome goes back there, batched), null when its task grain started it.</summary>
 internal sealed record RunRequest(string TaskId, string Queue, string Action, int Attempt, string Payload, TimeSpan Timeout,
-    IReadOnlyList<DependencyResult>? Dependencies = null);
+    IReadOnlyList<DependencyResult>? Dependencies = null, string? Partition = null);
 
 /// <summary>
 /// Runs handlers outside grain turns, on the thread pool, bounded per silo. A handler may block or burn CPU
@@ -24,6 +25,7 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private readonly SemaphoreSlim _workers;
     private readonly IServiceProvider _services;
     private readonly TaskGrainReferences _references;
+    private readonly PartitionReports _reports;
     private readonly ActionRegistry _actions;
     private readonly RunnerOptions _options;
     private readonly TimeProvider _time;
@@ -32,9 +34,10 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     private volatile bool _accepting = true;
     private Task? _heartbeats;
 
-    public TaskRunner(IServiceProvider services, TaskGrainReferences references, ActionRegistry actions, IOptions<RunnerOptions> options,
-        ILocalSiloDetails silo, TimeProvider time, ILogger<TaskRunner> logger)
+    public TaskRunner(IServiceProvider services, TaskGrainReferences references, PartitionReports reports, ActionRegistry actions,
+        IOptions<RunnerOptions> options, ILocalSiloDetails silo, TimeProvider time, ILogger<TaskRunner> logger)
     {
+        _reports = reports;
         _silo = silo.SiloAddress.ToParsableString();
         _services = services;
         _references = references;
@@ -166,6 +169,11 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
     /// <summary>Reports with retries: a lost report is recovered by the lease anyway, but costs an attempt.</summary>
     private async Task ReportAsync(RunRequest request, AttemptOutcome outcome)
     {
+        if (request.Partition is { } partition)
+        {
+            await _reports.ReportAsync(partition, request.TaskId, outcome);
+            return;
+        }
         var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {

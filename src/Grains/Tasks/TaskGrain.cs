@@ -38,12 +38,20 @@ internal sealed partial class TaskGrain(
     private TaskInfo? _state;
     private bool _loaded;
 
+    /// <summary>How often an operation is tried again from a fresh read when the batch path changed the row underneath it.</summary>
+    private const int MaxStaleRetries = 8;
+
+    /// <summary>How often a waiter reads the row again in case the partition that should tell it of the end moved or died.</summary>
+    private static readonly TimeSpan WaitRecheck = TimeSpan.FromSeconds(2);
+
     private string Id => this.GetPrimaryKeyString();
     private string Owner => silo.SiloAddress.ToParsableString();
 
     /// <summary>
-    /// The row, read on first need rather than on activation: a submission, the commonest first call, inserts
-    /// without reading (the insert itself says when the id exists), so a new task costs no read at all.
+    /// The row, read on first need in each call rather than on activation: a submission inserts without reading (the
+    /// insert itself says when the id exists), so a new task costs no read at all. Nothing is trusted across calls: the
+    /// queue partition's batch path writes the row too (claims, outcomes), so every call starts from the stored row and
+    /// the row's version decides any race (<see cref="FreshAsync{T}"/>).
     /// </summary>
     private async Task<TaskInfo?> LoadAsync()
     {
@@ -63,6 +71,7 @@ internal sealed partial class TaskGrain(
     public async Task<SubmitResult> Submit(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        _loaded = false;
         var now = time.GetUtcNow();
         // Only an idempotency key can replay a submission, so only a keyed task needs its fingerprint (JSON and SHA-256
         // of the spec: ~3 % of the silo's busy time at throughput when every task paid it).
@@ -146,9 +155,14 @@ internal sealed partial class TaskGrain(
         }
     }
 
-    public async Task<TaskStatus?> WatchDependent(string dependentId)
+    public Task<TaskStatus?> WatchDependent(string dependentId)
     {
         ArgumentNullException.ThrowIfNull(dependentId);
+        return FreshAsync(() => WatchDependentAsync(dependentId));
+    }
+
+    private async Task<TaskStatus?> WatchDependentAsync(string dependentId)
+    {
         if (await LoadAsync() is not { } state)
         {
             return null;
@@ -161,13 +175,14 @@ internal sealed partial class TaskGrain(
         return (await PersistAsync(Transition.To(state with { Dependents = [.. state.Dependents, dependentId] }), now)).Status;
     }
 
-    public async Task CheckDependencies(bool watch)
+    public Task CheckDependencies(bool watch) => FreshAsync(async () =>
     {
         if (await LoadAsync() is { Status: TaskStatus.WaitingOnDependencies })
         {
             await ResolveDependenciesAsync(watch);
         }
-    }
+        return true;
+    });
 
     /// <summary>Reads how the dependencies stand and applies the verdict of <see cref="DependencyRules"/>.</summary>
     private async Task<TaskInfo> ResolveDependenciesAsync(bool watch)
@@ -204,13 +219,18 @@ internal sealed partial class TaskGrain(
         return after;
     }
 
-    public async Task<TaskInfo> Decide(ApprovalRequest request)
+    public Task<TaskInfo> Decide(ApprovalRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (ApprovalRules.Validate(request, _options.Limits) is { } invalid)
         {
             throw invalid;
         }
+        return FreshAsync(() => DecideAsync(request));
+    }
+
+    private async Task<TaskInfo> DecideAsync(ApprovalRequest request)
+    {
         var state = await ExistingAsync();
         var now = time.GetUtcNow();
         var transition = TaskLifecycle.Apply(state, ApprovalRules.CommandFor(request), now);
@@ -226,32 +246,63 @@ internal sealed partial class TaskGrain(
         return View(after, now);
     }
 
-    public async Task<TaskInfo?> Get() => await LoadAsync() is { } state ? View(state, time.GetUtcNow()) : null;
-
-    public async Task<TaskInfo?> WaitForEnd(TimeSpan maxWait)
+    public async Task<TaskInfo?> Get()
     {
-        if (await LoadAsync() is not { } current || current.Status.IsTerminal())
-        {
-            return await Get();
-        }
-        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _waiters.Add(waiter);
-        try
-        {
-            await waiter.Task.WaitAsync(maxWait, time);
-        }
-        catch (TimeoutException)
-        {
-            // The caller gets the current state and may wait again.
-        }
-        finally
-        {
-            _waiters.Remove(waiter);
-        }
-        return await Get();
+        _loaded = false;
+        return await LoadAsync() is { } state ? View(state, time.GetUtcNow()) : null;
     }
 
-    public async Task<TaskInfo> Cancel(string? reason)
+    /// <summary>
+    /// Waits on the grain's own transitions and on the partition's word (the batch path ends tasks without this grain),
+    /// registered before the row is read so an end cannot slip between the two; the row is read again every few seconds
+    /// in case that partition moved or died before telling.
+    /// </summary>
+    public async Task<TaskInfo?> WaitForEnd(TimeSpan maxWait)
+    {
+        var current = await Get();
+        if (current is null || current.Status.IsTerminal())
+        {
+            return current;
+        }
+        var deadline = time.GetUtcNow() + maxWait;
+        await Partition(current).Watch(Id);
+        while (true)
+        {
+            current = await Get();
+            var left = deadline - time.GetUtcNow();
+            if (current is null || current.Status.IsTerminal() || left <= TimeSpan.Zero)
+            {
+                return current;
+            }
+            var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add(waiter);
+            try
+            {
+                await waiter.Task.WaitAsync(left < WaitRecheck ? left : WaitRecheck, time);
+            }
+            catch (TimeoutException)
+            {
+                // Read the row again: the caller gets the current state once its wait is over and may wait again.
+            }
+            finally
+            {
+                _waiters.Remove(waiter);
+            }
+        }
+    }
+
+    public Task Ended()
+    {
+        foreach (var waiter in _waiters.ToList())
+        {
+            waiter.TrySetResult();
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<TaskInfo> Cancel(string? reason) => FreshAsync(() => CancelAsync(reason));
+
+    private async Task<TaskInfo> CancelAsync(string? reason)
     {
         var state = await ExistingAsync();
         var now = time.GetUtcNow();
@@ -263,8 +314,10 @@ internal sealed partial class TaskGrain(
         var cancelled = await PersistAsync(transition, now);
         if (state.Status == TaskStatus.Running)
         {
-            // The slot is released when the runner reports the handler has stopped.
+            // The slot is released when the runner reports the handler has stopped. The attempt runs on this silo (started by
+            // this grain) or on its partition's (the batch path): fire the token wherever it is.
             runner.Cancel(Id, state.Attempt);
+            await Partition(state).CancelRunning(Id, state.Attempt);
         }
         else
         {
@@ -273,7 +326,9 @@ internal sealed partial class TaskGrain(
         return View(cancelled, now);
     }
 
-    public async Task<TaskInfo> Requeue()
+    public Task<TaskInfo> Requeue() => FreshAsync(RequeueAsync);
+
+    private async Task<TaskInfo> RequeueAsync()
     {
         var now = time.GetUtcNow();
         var transition = TaskLifecycle.Apply(await ExistingAsync(), new TaskCommand.Requeue(), now);
@@ -288,6 +343,7 @@ internal sealed partial class TaskGrain(
 
     public async Task Purge()
     {
+        _loaded = false;
         var state = await ExistingAsync();
         if (state.Status != TaskStatus.DeadLettered)
         {
@@ -298,7 +354,9 @@ internal sealed partial class TaskGrain(
         DeactivateOnIdle();
     }
 
-    public async Task<StartResult> Start()
+    public Task<StartResult> Start() => FreshAsync(StartAsync);
+
+    private async Task<StartResult> StartAsync()
     {
         if (!runner.Accepting)
         {
@@ -341,21 +399,20 @@ internal sealed partial class TaskGrain(
         return new StartResult { Kind = StartKind.Started, Attempt = running.Attempt };
     }
 
-    public async Task ReportOutcome(AttemptOutcome outcome)
+    public Task ReportOutcome(AttemptOutcome outcome)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        return FreshAsync(() => ReportOutcomeAsync(outcome));
+    }
+
+    private async Task<bool> ReportOutcomeAsync(AttemptOutcome outcome)
+    {
         if (await LoadAsync() is not { } state)
         {
-            return;
+            return false;
         }
         var now = time.GetUtcNow();
-        TaskCommand command = outcome.Kind switch
-        {
-            AttemptOutcomeKind.Succeeded => new TaskCommand.Complete(outcome.Attempt, outcome.Result),
-            AttemptOutcomeKind.Interrupted => new TaskCommand.Interrupt(outcome.Attempt),
-            _ => new TaskCommand.Fail(outcome.Attempt, outcome.ErrorType ?? "Cancelled", outcome.ErrorMessage ?? "The attempt was cancelled.",
-                outcome.NonRetryable, Random.Shared.NextDouble()),
-        };
+        var command = TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
         var transition = outcome.Kind == AttemptOutcomeKind.Cancelled && state.Status != TaskStatus.Running
             ? null
             : TaskLifecycle.Apply(state, command, now);
@@ -375,9 +432,12 @@ internal sealed partial class TaskGrain(
         }
         var requeue = after.Status is TaskStatus.Queued or TaskStatus.Retrying ? EntryOf(after) : null;
         await Partition(after).Release(Id, outcome.Attempt, outcome.Kind != AttemptOutcomeKind.Succeeded, requeue);
+        return true;
     }
 
-    public async Task<bool> Heartbeat(int attempt)
+    public Task<bool> Heartbeat(int attempt) => FreshAsync(() => HeartbeatAsync(attempt));
+
+    private async Task<bool> HeartbeatAsync(int attempt)
     {
         if (await LoadAsync() is not { } state)
         {
@@ -393,7 +453,9 @@ internal sealed partial class TaskGrain(
         return true;
     }
 
-    public async Task<LeaseStatus> CheckLease()
+    public Task<LeaseStatus> CheckLease() => FreshAsync(CheckLeaseAsync);
+
+    private async Task<LeaseStatus> CheckLeaseAsync()
     {
         if (await LoadAsync() is not { Status: TaskStatus.Running } state)
         {
@@ -465,10 +527,7 @@ internal sealed partial class TaskGrain(
     {
         var next = transition.State!;
         var before = _state;
-        var published = transition.Events.Count == 0
-            ? []
-            : transition.Events.Select(e => new TaskLifecycleEvent(Id, next.Queue, next.Action, e, next.Attempt, now,
-                DetailOf(e, next), TaskLifecycleEvent.ElapsedFor(e, before, now), Owner)).ToList();
+        var published = TransitionEvents.Of(transition, before, now, Owner);
         long version;
         try
         {
@@ -477,9 +536,16 @@ internal sealed partial class TaskGrain(
                 ? await store.SaveAsync(next)
                 : await store.SaveAsync(next, published.Select(EventLogRows.FromTask).ToList());
         }
+        catch (ConflictException ex) when (next.Version != 0)
+        {
+            // Someone else wrote the row (the partition's batch path, or a second activation during a network partition):
+            // the operation starts over from the stored row (FreshAsync).
+            _loaded = false;
+            throw new StaleStateException(ex.Message);
+        }
         catch (ConflictException)
         {
-            // Someone else wrote the row (a second activation during a partition): adopt the truth.
+            // The id exists: adopt the truth (Submit answers as for any existing task).
             _state = await store.GetAsync(Id);
             _loaded = true;
             throw;
@@ -510,14 +576,31 @@ internal sealed partial class TaskGrain(
         return _state;
     }
 
-    /// <summary>What an event says beyond its type: the error, the next attempt's time, the cancel reason.</summary>
-    private static string? DetailOf(TaskEventType type, TaskInfo state) => type switch
+    /// <summary>
+    /// Runs an operation from a fresh read of the row, again from a new read when its write lost the compare-and-set to
+    /// another writer (the batch path claimed or finished the task meanwhile), so the operation applies to the truth.
+    /// </summary>
+    private async Task<T> FreshAsync<T>(Func<Task<T>> operation)
     {
-        TaskEventType.Error or TaskEventType.DeadLettered => state.LastError?.Message,
-        TaskEventType.Retry => state.DueAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-        TaskEventType.Cancelled => state.CancelReason,
-        _ => null,
-    };
+        for (var attempt = 1; ; attempt++)
+        {
+            _loaded = false;
+            try
+            {
+                return await operation();
+            }
+            catch (StaleStateException ex)
+            {
+                if (attempt >= MaxStaleRetries)
+                {
+                    throw new ConflictException(ErrorCodes.Conflict, ex.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>A write of this grain lost its compare-and-set: the operation starts over (never leaves the grain).</summary>
+    private sealed class StaleStateException(string message) : Exception(message);
 
     private async Task<TaskInfo> ExistingAsync() => await LoadAsync() ?? throw new NotFoundException($"Task {Id} does not exist.");
 
