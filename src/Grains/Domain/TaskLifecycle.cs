@@ -21,6 +21,8 @@ public static class TaskLifecycle
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(defaults);
+        // The table keeps milliseconds: the state answered to the caller and held in memory is the one read back later.
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMillisecond));
         var dueAt = DueAt(spec, now);
         var dependsOn = spec.DependsOn ?? [];
         var state = new TaskInfo
