@@ -2,11 +2,12 @@
 # Builds the silo and the bench (Release) and runs every bench against real silo processes:
 #   bench/run.sh                 the full measurement (sqlite, pg, pg2; every bench; 3 runs; see bench/README.md for times)
 #   bench/run.sh --quick         a smoke run: small sizes, 1 run (a few minutes)
+#   bench/run.sh --bench scaleout    1, 2 and 4 PostgreSQL silos at 0.4 CPU each (cgroups, needs root): scaleout_x2, scaleout_x4
 #   bench/run.sh --save-latest ...   also copy the results to bench/results/latest.jsonl (the figures README quotes)
 #   bench/run.sh --out bench/results/full.jsonl ...   append to that file (split runs into one file)
 # Any other option goes to OmniActors.Bench as is, e.g. --storage sqlite --bench memory --queued 200000 --runs 3
 # (`dotnet bench/OmniActors.Bench/bin/Release/net10.0/OmniActors.Bench.dll --help` lists them).
-# pg and pg2 need a PostgreSQL user that may create databases: OMNI_BENCH_POSTGRES (Npgsql connection string),
+# pg, pg2, pgK and scaleout need a PostgreSQL user that may create databases: OMNI_BENCH_POSTGRES (Npgsql connection string),
 # default the local test server. Each run gets a fresh database (dropped afterwards) or a fresh SQLite file.
 # Prints one JSON line per figure on stdout, progress on stderr; the lines also go to bench/results/<timestamp>.jsonl.
 set -euo pipefail

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -8,11 +9,13 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OmniActors.Client;
+using Orleans.Configuration;
 
 namespace OmniActors.Bench;
 
-/// <summary>One run's system under test: fresh storage, silo processes on it, an Orleans client and an HTTP client,
-/// and read access to the task table for the figures.</summary>
+/// <summary>One run's system under test: fresh storage, silo processes on it (each in a CPU quota of its own when
+/// <see cref="BenchOptions.SiloCpu"/> is set), Orleans clients and an HTTP client, and read access to the task table
+/// for the figures.</summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
     public const string ApiKey = "bench-api-key";
@@ -22,35 +25,74 @@ internal sealed class BenchCluster : IAsyncDisposable
     private readonly string? pgServer;
     private readonly string? pgDatabase;
     private readonly List<SiloProcess> silos = [];
-    private IHost? clientHost;
+    private readonly List<IHost> clientHosts = [];
+    private readonly List<IOmniClient> clients = [];
     private int nextSilo;
+    private int nextClient;
+    private int? partitions;
 
-    private BenchCluster(string runDir, string connectionString, string? pgServer, string? pgDatabase)
+    private BenchCluster(string runDir, string connectionString, string? pgServer, string? pgDatabase, int poolSize)
     {
         this.runDir = runDir;
         this.connectionString = connectionString;
         this.pgServer = pgServer;
         this.pgDatabase = pgDatabase;
+        PoolSize = poolSize;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { Timeout = TimeSpan.FromSeconds(60) };
         Http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
     }
 
-    public IOmniClient Client { get; private set; } = null!;
+    /// <summary>The first Orleans client: for calls whose silo does not matter (stats, a single setup call).</summary>
+    public IOmniClient Client => clients[0];
     public HttpClient Http { get; }
     public IReadOnlyList<SiloProcess> Silos => silos;
     public bool IsPostgres => pgServer is not null;
+    /// <summary>Npgsql <c>Maximum Pool Size</c> of each of a silo's pools (PostgreSQL; 0 on SQLite).</summary>
+    public int PoolSize { get; }
 
     /// <summary>The silos' HTTP base addresses in turn (a round-robin load balancer of sorts).</summary>
     public Uri NextBaseAddress() => silos[Interlocked.Increment(ref nextSilo) % silos.Count].BaseAddress;
 
+    /// <summary>The Orleans clients in turn: with one client per silo, consecutive calls enter the cluster through
+    /// consecutive gateways (the intake runs on the gateway's silo), as a load balancer in front of the silos would.</summary>
+    public IOmniClient NextClient() => clients[(int)((uint)(Interlocked.Increment(ref nextClient) - 1) % (uint)clients.Count)];
+
+    /// <summary>The shape of the cluster, as extra JSON fields: <c>silos</c>, <c>silo_cpu</c> (each silo's quota, CPUs;
+    /// absent without one), <c>pool_size</c> (PostgreSQL), <c>clients</c> (Orleans clients the calls are spread over) and
+    /// <c>partitions</c> (per queue, when the bench sets it).</summary>
+    public Dictionary<string, object> Shape()
+    {
+        var shape = new Dictionary<string, object> { ["silos"] = silos.Count };
+        if (silos[0].Quota is { } quota)
+        {
+            shape["silo_cpu"] = quota.Cpus;
+        }
+        if (IsPostgres)
+        {
+            shape["pool_size"] = PoolSize;
+        }
+        shape["clients"] = clients.Count;
+        if (partitions is { } p)
+        {
+            shape["partitions"] = p;
+        }
+        return shape;
+    }
+
+    /// <summary>Starts CPU readings of the silos, PostgreSQL (local only) and the bench itself, for figures over a span of work.</summary>
+    public CpuMeter StartCpuMeter() => new(silos, pgDatabase is null ? null
+        : PostgresCpu.StartIfLocal(new NpgsqlConnectionStringBuilder(connectionString).Host ?? "", pgDatabase));
+
+    /// <summary>Starts a run's cluster of <see cref="BenchOptions.SiloCountOf"/>(<paramref name="storage"/>) silos.</summary>
     public static async Task<BenchCluster> StartAsync(BenchOptions options, string storage, string runName)
     {
         var runDir = Path.Combine(options.WorkDir, runName);
         Directory.CreateDirectory(runDir);
+        var siloCount = storage == "sqlite" ? 1 : BenchOptions.SiloCountOf(storage);
         BenchCluster cluster;
         if (storage == "sqlite")
         {
-            cluster = new BenchCluster(runDir, $"Data Source={Path.Combine(runDir, "omni.db")}", null, null);
+            cluster = new BenchCluster(runDir, $"Data Source={Path.Combine(runDir, "omni.db")}", null, null, 0);
         }
         else
         {
@@ -61,13 +103,15 @@ internal sealed class BenchCluster : IAsyncDisposable
                 await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", admin);
                 await create.ExecuteNonQueryAsync();
             }
-            // Each silo has two pools (ours and the Orleans providers'): 2 silos x 2 x 20 stays well under max_connections 100.
-            var cs = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = database, MaxPoolSize = 20 }.ConnectionString;
-            cluster = new BenchCluster(runDir, cs, options.Postgres, database);
+            // Each silo has two pools (ours and the Orleans providers'): silos x 2 x size stays at 80 or under, leaving
+            // room in max_connections 100 for the bench's own reads and the server's reserved connections.
+            var poolSize = options.PoolSize ?? Math.Clamp(80 / (2 * siloCount), 1, 20);
+            var cs = new NpgsqlConnectionStringBuilder(options.Postgres) { Database = database, MaxPoolSize = poolSize }.ConnectionString;
+            cluster = new BenchCluster(runDir, cs, options.Postgres, database, poolSize);
         }
         try
         {
-            await cluster.StartSilosAsync(options, storage == "pg2" ? 2 : 1);
+            await cluster.StartSilosAsync(options, siloCount, runName);
             return cluster;
         }
         catch
@@ -77,7 +121,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartSilosAsync(BenchOptions options, int count)
+    private async Task StartSilosAsync(BenchOptions options, int count, string runName)
     {
         var settings = new Dictionary<string, string>
         {
@@ -97,29 +141,70 @@ internal sealed class BenchCluster : IAsyncDisposable
             settings["OmniActors:Storage:Provider"] = "Sqlite";
             settings["OmniActors:Storage:SqlitePath"] = Path.Combine(runDir, "omni.db");
         }
+        partitions = options.Partitions;
+        if (partitions is { } p)
+        {
+            settings["OmniActors:Queues:DefaultPartitions"] = p.ToString(CultureInfo.InvariantCulture);
+        }
         foreach (var (key, value) in options.SiloEnv)
         {
             settings[key] = value;
         }
         for (var i = 1; i <= count; i++)
         {
-            silos.Add(SiloProcess.Start(options.SiloDll, settings, Path.Combine(runDir, $"silo{i}.log")));
-            // The first silo installs the schema; the second joins once it is there.
+            var quota = options.SiloCpu is { } cpus ? CpuQuota.Create($"omni-bench-{runName}-silo{i}", cpus) : null;
+            silos.Add(SiloProcess.Start(options.SiloDll, settings, Path.Combine(runDir, $"silo{i}.log"), quota));
+            // The first silo installs the schema; the others join once it is there.
             await silos[^1].WaitReadyAsync(Http, TimeSpan.FromMinutes(3));
         }
+        // One Orleans client over ADO.NET clustering connects to every silo's gateway, but it sends all calls to one grain
+        // through one gateway (it picks the connection by the target grain's hash), and every enqueue goes to the same
+        // grain (the stateless intake, key 0), whose activations live on the silo that received the call. So with
+        // several silos, one client pinned to each gateway, used in turn: each silo takes its share of the intake.
+        if (count > 1 && options.ClientPerSilo)
+        {
+            foreach (var silo in silos)
+            {
+                var gateway = new IPEndPoint(IPAddress.Loopback, silo.GatewayPort);
+                await AddClientAsync(o => o.ConfigureClustering = client =>
+                {
+                    client.Configure<ClusterOptions>(c =>
+                    {
+                        c.ClusterId = o.ClusterId;
+                        c.ServiceId = o.ServiceId;
+                    });
+                    client.UseStaticClustering(gateway);
+                });
+            }
+        }
+        else
+        {
+            await AddClientAsync(o =>
+            {
+                o.GatewayPort = silos[0].GatewayPort;
+                o.PostgresConnectionString = IsPostgres ? connectionString : null;
+            });
+        }
+    }
+
+    private async Task AddClientAsync(Action<OmniClientOptions> configure)
+    {
         var builder = Host.CreateApplicationBuilder();
         // Overload shows as failed calls and latency figures; the per-call timeout warnings would only flood the output.
         builder.Logging.SetMinimumLevel(LogLevel.Error);
+        // Not the console lifetime: it would take Ctrl-C and SIGTERM for itself (cancel the signal, stop only this client)
+        // and the bench would carry on; the bench's own handler kills the silos and the process ends.
+        builder.Services.AddSingleton<IHostLifetime, SignalFreeLifetime>();
         builder.Services.AddOmniActorsClient(o =>
         {
             o.ClusterId = "bench";
             o.ServiceId = "bench";
-            o.GatewayPort = silos[0].GatewayPort;
-            o.PostgresConnectionString = IsPostgres ? connectionString : null;
+            configure(o);
         });
-        clientHost = builder.Build();
-        await clientHost.StartAsync();
-        Client = clientHost.Services.GetRequiredService<IOmniClient>();
+        var host = builder.Build();
+        clientHosts.Add(host);
+        await host.StartAsync();
+        clients.Add(host.Services.GetRequiredService<IOmniClient>());
     }
 
     /// <summary>CPU time used so far by all silo processes together: per task, a figure that contention for the cores
@@ -142,6 +227,37 @@ internal sealed class BenchCluster : IAsyncDisposable
             return counters.RootElement.GetProperty("totalActivationCount").GetInt64();
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Activations of <paramref name="grainClass"/> (full name) on each silo, in silo order, from the Orleans
+    /// dashboard's <c>simpleGrainStats</c>; null when it does not answer.</summary>
+    public async Task<int[]?> ActivationsPerSiloAsync(string grainClass)
+    {
+        try
+        {
+            using var counters = JsonDocument.Parse(await Http.GetStringAsync(new Uri(silos[0].BaseAddress, "orleans/DashboardCounters")));
+            var perSilo = new int[silos.Count];
+            foreach (var stat in counters.RootElement.GetProperty("simpleGrainStats").EnumerateArray())
+            {
+                if (stat.GetProperty("grainType").GetString() != grainClass)
+                {
+                    continue;
+                }
+                // "127.0.0.1:33401@155409419": the silo port says which of our processes it is.
+                var address = stat.GetProperty("siloAddress").GetString() ?? "";
+                var port = int.Parse(address.AsSpan(address.IndexOf(':', StringComparison.Ordinal) + 1, address.IndexOf('@', StringComparison.Ordinal) - address.IndexOf(':', StringComparison.Ordinal) - 1), CultureInfo.InvariantCulture);
+                var index = silos.FindIndex(s => s.SiloPort == port);
+                if (index >= 0)
+                {
+                    perSilo[index] += stat.GetProperty("activationCount").GetInt32();
+                }
+            }
+            return perSilo;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or KeyNotFoundException or InvalidOperationException or FormatException or TaskCanceledException)
         {
             return null;
         }
@@ -280,22 +396,20 @@ internal sealed class BenchCluster : IAsyncDisposable
         {
             await Step(async () => await silo.DisposeAsync());
         }
-        if (clientHost is { } host)
+        // The clients stop together: each may wait out its timeout for silos that are gone.
+        await Step(() => Task.WhenAll(clientHosts.Select(async host =>
         {
-            await Step(async () =>
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
             {
-                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                try
-                {
-                    await host.StopAsync(stop.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // The silos are gone already; nothing to say goodbye to.
-                }
-                host.Dispose();
-            });
-        }
+                await host.StopAsync(stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // The silos are gone already; nothing to say goodbye to.
+            }
+            host.Dispose();
+        })));
         Http.Dispose();
         if (pgServer is not null)
         {
@@ -326,4 +440,12 @@ internal sealed class BenchCluster : IAsyncDisposable
             throw new AggregateException($"Cleaning up run {runDir} failed.", errors);
         }
     }
+}
+
+/// <summary>A host lifetime that leaves process signals alone (see <see cref="SiloProcess"/> for who handles them).</summary>
+internal sealed class SignalFreeLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

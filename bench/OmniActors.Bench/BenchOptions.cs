@@ -3,12 +3,13 @@ using System.Globalization;
 namespace OmniActors.Bench;
 
 /// <summary>The command line: <c>--name value</c> pairs and bare <c>--flags</c>.</summary>
-internal sealed class BenchOptions
+internal sealed record BenchOptions
 {
-    public static readonly string[] AllStorages = ["sqlite", "pg", "pg2"];
-    public static readonly string[] AllBenches = ["throughput", "concurrent", "latency", "http", "memory", "webhooks"];
+    public static readonly string[] DefaultBenches = ["throughput", "concurrent", "latency", "http", "memory", "webhooks"];
+    public static readonly string[] AllBenches = [.. DefaultBenches, "scaleout"];
 
-    /// <summary>Storage modes to run: sqlite (one silo process on a SQLite file), pg (one silo on PostgreSQL), pg2 (two silo processes on one database).</summary>
+    /// <summary>Storage modes to run: sqlite (one silo process on a SQLite file), pg (one silo on PostgreSQL), pgK (K silo
+    /// processes on one database: pg2, pg4, ...).</summary>
     public required IReadOnlyList<string> Storages { get; init; }
     /// <summary>Benches to run, in order.</summary>
     public required IReadOnlyList<string> Benches { get; init; }
@@ -58,8 +59,29 @@ internal sealed class BenchOptions
     public int Queries { get; init; }
     /// <summary>The longest any wait for tasks to finish may take.</summary>
     public TimeSpan Timeout { get; init; }
+    /// <summary>CPUs each silo process may use (a cgroup CFS quota), null for no limit; the scaleout bench defaults to 0.4.</summary>
+    public double? SiloCpu { get; init; }
+    /// <summary>The quota of the scaleout bench's silos: --silo-cpu when given (none for no limit), else 0.4.</summary>
+    public double? ScaleOutSiloCpu { get; init; }
+    /// <summary>Silo counts the scaleout bench runs the throughput workload at (the first is the baseline of the ratios).</summary>
+    public required IReadOnlyList<int> SiloCounts { get; init; }
+    /// <summary>Npgsql <c>Maximum Pool Size</c> of each silo pool; null means 20, lowered so that silos × 2 pools × size ≤ 80.</summary>
+    public int? PoolSize { get; init; }
+    /// <summary>With several silos: one Orleans client per silo gateway, calls spread over them in turn (per-silo), or one
+    /// client over ADO.NET clustering (shared; it sends every enqueue through one gateway, see bench/README.md).</summary>
+    public bool ClientPerSilo { get; init; }
+    /// <summary>Partitions per queue (<c>OmniActors:Queues:DefaultPartitions</c> of the silos); null leaves the silos' default
+    /// (the scaleout bench sets 16, so 4 silos can each hold several).</summary>
+    public int? Partitions { get; init; }
 
     public int TasksFor(string storage) => N ?? (Quick ? 2_000 : storage == "sqlite" ? 100_000 : 50_000);
+
+    /// <summary>Silo processes of a storage mode: pg is one, pgK is K.</summary>
+    public static int SiloCountOf(string storage) =>
+        storage.StartsWith("pg", StringComparison.Ordinal) && storage.Length > 2 ? int.Parse(storage.AsSpan(2), CultureInfo.InvariantCulture) : 1;
+
+    private static bool IsStorage(string storage) =>
+        storage is "sqlite" or "pg" || (storage.StartsWith("pg", StringComparison.Ordinal) && int.TryParse(storage.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k is >= 1 and <= 16);
 
     public static BenchOptions Parse(string[] args, string repoRoot)
     {
@@ -91,7 +113,8 @@ internal sealed class BenchOptions
         }
         var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
             "rates", "latency-seconds", "queued", "warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
-            "webhook-rate", "webhook-seconds", "events", "queries", "storage-events"], StringComparer.Ordinal);
+            "webhook-rate", "webhook-seconds", "events", "queries", "storage-events", "silo-cpu", "silo-counts", "pool-size", "clients", "partitions"],
+            StringComparer.Ordinal);
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
             throw new ArgumentException($"Unknown option --{unknown}.\n{Usage}");
@@ -100,20 +123,26 @@ internal sealed class BenchOptions
         string Str(string name, string fallback) => values.GetValueOrDefault(name, fallback);
         int Int(string name, int fallback) => values.TryGetValue(name, out var v) ? int.Parse(v.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture) : fallback;
         double Dbl(string name, double fallback) => values.TryGetValue(name, out var v) ? double.Parse(v, CultureInfo.InvariantCulture) : fallback;
-        static List<string> List(string text, string[] allowed, string what)
+        static List<string> List(string text, Func<string, bool> allowed, string known, string what)
         {
             var items = text.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-            if (items.FirstOrDefault(s => !allowed.Contains(s)) is { } bad)
+            if (items.FirstOrDefault(s => !allowed(s)) is { } bad)
             {
-                throw new ArgumentException($"Unknown {what} '{bad}' (known: {string.Join(", ", allowed)}).");
+                throw new ArgumentException($"Unknown {what} '{bad}' (known: {known}).");
             }
             return items;
+        }
+        var siloCpu = Str("silo-cpu", "none");
+        var clients = Str("clients", "per-silo");
+        if (clients is not ("per-silo" or "shared"))
+        {
+            throw new ArgumentException($"--clients is per-silo or shared, not '{clients}'.");
         }
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var options = new BenchOptions
         {
-            Storages = List(values.GetValueOrDefault("storage") ?? Str("modes", "sqlite,pg,pg2"), AllStorages, "storage"),
-            Benches = List(Str("bench", string.Join(',', AllBenches)), AllBenches, "bench"),
+            Storages = List(values.GetValueOrDefault("storage") ?? Str("modes", "sqlite,pg,pg2"), IsStorage, "sqlite, pg, pg2, pg4, ... pg16", "storage"),
+            Benches = List(Str("bench", string.Join(',', DefaultBenches)), AllBenches.Contains, string.Join(", ", AllBenches), "bench"),
             Runs = Int("runs", quick ? 1 : 3),
             Quick = quick,
             N = values.ContainsKey("n") ? Int("n", 0) : null,
@@ -139,7 +168,17 @@ internal sealed class BenchOptions
             SiloEnv = Str("silo-env", "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(kv => kv.Split('=', 2))
                 .ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw new ArgumentException($"--silo-env wants KEY=VALUE pairs, got '{kv[0]}'."), StringComparer.Ordinal),
+            SiloCpu = siloCpu is "none" or "0" ? null : double.Parse(siloCpu, CultureInfo.InvariantCulture),
+            ScaleOutSiloCpu = !values.ContainsKey("silo-cpu") ? 0.4 : siloCpu is "none" or "0" ? null : double.Parse(siloCpu, CultureInfo.InvariantCulture),
+            SiloCounts = Str("silo-counts", "1,2,4").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList(),
+            PoolSize = values.ContainsKey("pool-size") ? Int("pool-size", 0) : null,
+            ClientPerSilo = clients == "per-silo",
+            Partitions = values.ContainsKey("partitions") ? Int("partitions", 0) : null,
         };
+        if (options.SiloCpu is <= 0 || options.SiloCounts.Count == 0 || options.SiloCounts.Any(c => c is < 1 or > 16) || options.PoolSize is < 1 || options.Partitions is < 1)
+        {
+            throw new ArgumentException("--silo-cpu must be positive (or none), --silo-counts between 1 and 16, --pool-size and --partitions positive.");
+        }
         if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
             || options.N is < 1 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
             || options.WebhookRate < 1 || options.WebhookSeconds <= 0 || options.Events < 1 || options.Queries < 1 || options.StorageEvents < 1)
@@ -154,11 +193,12 @@ internal sealed class BenchOptions
     }
 
     public const string Usage = """
-        OmniActors.Bench [--quick] [--storage sqlite,pg,pg2] [--bench throughput,concurrent,latency,http,memory,webhooks] [--runs 3]
+        OmniActors.Bench [--quick] [--storage sqlite,pg,pg2,pg4] [--bench throughput,concurrent,latency,http,memory,webhooks,scaleout] [--runs 3]
           [--n N] [--callers 64] [--batch-size 1000] [--batch-parallel 4] [--queue-concurrency 64]
           [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--settle-seconds 5]
           [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
-          [--silo-env "KEY=VALUE;KEY2=VALUE2"]
+          [--silo-env "KEY=VALUE;KEY2=VALUE2"] [--silo-cpu 0.4|none] [--pool-size N] [--clients per-silo|shared] [--partitions N]
+          [--silo-counts 1,2,4]   (scaleout: the throughput workload at each count, on PostgreSQL, --silo-cpu 0.4 unless given)
           [--webhook-rate 500] [--webhook-seconds 20] [--events 1000000] [--queries 300] [--storage-events 2000]
         """;
 }

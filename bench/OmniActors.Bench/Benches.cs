@@ -27,14 +27,14 @@ internal static class Benches
     private static TaskSpec Noop(string queue) => new() { Action = "noop", Queue = queue };
 
     /// <summary>N tasks enqueued in batches through the Orleans client into a running queue, then processed.</summary>
-    private static async Task<List<Figure>> BatchThroughputAsync(BenchCluster cluster, BenchOptions options, string storage)
+    internal static async Task<List<Figure>> BatchThroughputAsync(BenchCluster cluster, BenchOptions options, string storage, string bench = "throughput")
     {
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
-        var cpu = cluster.SiloCpu();
+        var cpu = cluster.StartCpuMeter();
         var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
-        return await ProcessedFiguresAsync(cluster, options, "throughput", queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu,
-            extra: new Dictionary<string, object> { ["batch_size"] = options.BatchSize });
+        var extra = new Dictionary<string, object> { ["batch_size"] = options.BatchSize };
+        return await ProcessedFiguresAsync(cluster, options, bench, queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra);
     }
 
     private static async Task<(int Refused, double Seconds)> EnqueueBatchesAsync(BenchCluster cluster, BenchOptions options, string queue, int n)
@@ -44,7 +44,7 @@ internal static class Benches
         await Parallel.ForEachAsync(Enumerable.Range(0, n).Chunk(options.BatchSize), new ParallelOptions { MaxDegreeOfParallelism = options.BatchParallel },
             async (chunk, ct) =>
             {
-                var results = await cluster.Client.EnqueueBatchAsync(chunk.Select(_ => Noop(queue)).ToList(), ct);
+                var results = await cluster.NextClient().EnqueueBatchAsync(chunk.Select(_ => Noop(queue)).ToList(), ct);
                 Interlocked.Add(ref refused, results.Count(r => r.Result is null));
             });
         return (refused, sw.Elapsed.TotalSeconds);
@@ -57,7 +57,7 @@ internal static class Benches
         var queue = NewQueue("single");
         var calls = new double[n];
         var next = -1;
-        var cpu = cluster.SiloCpu();
+        var cpu = cluster.StartCpuMeter();
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, options.Callers).Select(async _ =>
         {
@@ -65,7 +65,7 @@ internal static class Benches
             while ((i = Interlocked.Increment(ref next)) < n)
             {
                 var start = Stopwatch.GetTimestamp();
-                await cluster.Client.EnqueueAsync(Noop(queue));
+                await cluster.NextClient().EnqueueAsync(Noop(queue));
                 calls[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             }
         }));
@@ -76,21 +76,40 @@ internal static class Benches
     }
 
     /// <summary>Waits for the queue to drain and turns the rows' timestamps into rates: processed is tasks over first
-    /// created_at to last finished_at (enqueue and processing overlap, as they do in use).</summary>
+    /// created_at to last finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the
+    /// enqueues and the drain (see <see cref="CpuMeter"/>); the cluster's shape goes into every line.</summary>
     private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, int n, int accepted,
-        double enqueueSeconds, int concurrency, TimeSpan cpuBefore, Dictionary<string, object>? extra = null)
+        double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null)
     {
         await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
-        var cpu = cluster.SiloCpu() - cpuBefore;
+        var shape = cluster.Shape();
+        foreach (var (key, value) in extra ?? [])
+        {
+            shape[key] = value;
+        }
+        var cpuFigures = cpu.Figures(bench, n, accepted, concurrency, shape);
         var times = await cluster.TimesAsync(queue);
         var span = (times.Max(t => t.Finished) - times.Min(t => t.Created)) / 1000.0;
-        return
+        List<Figure> figures =
         [
-            new(bench, "enqueue_rate", n / enqueueSeconds, "tasks/s", n, concurrency, extra),
-            new(bench, "processed_rate", times.Count / Math.Max(span, 0.001), "tasks/s", n, concurrency, extra),
-            new(bench, "refused", n - accepted, "tasks", n, concurrency, extra),
-            new(bench, "silo_cpu_per_task", cpu.TotalMilliseconds * 1000 / Math.Max(accepted, 1), "us", n, concurrency, extra),
+            new(bench, "enqueue_rate", n / enqueueSeconds, "tasks/s", n, concurrency, shape),
+            new(bench, "processed_rate", times.Count / Math.Max(span, 0.001), "tasks/s", n, concurrency, shape),
+            new(bench, "refused", n - accepted, "tasks", n, concurrency, shape),
+            .. cpuFigures,
         ];
+        if (cluster.Silos.Count > 1)
+        {
+            // Where the work could run: a queue partition dispatches to the runner of its own silo, and the intake (a
+            // stateless worker) runs on the silo whose gateway took the call. A silo with neither only hosts task grains.
+            foreach (var (grain, metric) in new[] { ("OmniActors.Queues.QueuePartitionGrain", "partitions"), ("OmniActors.Tasks.TaskIntakeGrain", "intake_activations") })
+            {
+                if (await cluster.ActivationsPerSiloAsync(grain) is { } perSilo)
+                {
+                    figures.AddRange(perSilo.Select((count, i) => new Figure(bench, $"silo{i + 1}_{metric}", count, "activations", n, concurrency, shape)));
+                }
+            }
+        }
+        return figures;
     }
 
     /// <summary>Tasks enqueued one at a time at each paced rate into idle workers, open loop (a call starts at its due
@@ -154,7 +173,7 @@ internal static class Benches
                 }
                 else
                 {
-                    sentAt[i] = ((await cluster.Client.EnqueueAsync(Noop(queue))).Task.Id, at);
+                    sentAt[i] = ((await cluster.NextClient().EnqueueAsync(Noop(queue))).Task.Id, at);
                 }
             }
             catch (Exception ex) when (ex is HttpRequestException or TimeoutException or TaskCanceledException or OrleansException)

@@ -23,9 +23,19 @@ Directory.CreateDirectory(options.WorkDir);
 var stamp = DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
 void Progress(string message) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {message}");
 var failures = 0;
-foreach (var storage in options.Storages)
+async Task PrintAsync(FigureBook book, string storage)
 {
-    foreach (var bench in options.Benches)
+    foreach (var line in book.Lines(storage, options.QueueConcurrency))
+    {
+        Console.WriteLine(line);
+        await File.AppendAllTextAsync(options.OutFile, line + "\n");
+    }
+}
+// The scaleout bench starts its own clusters (PostgreSQL, 1, 2 and 4 silos): it runs once, whatever --storage says.
+var perStorage = options.Benches.Where(b => b != "scaleout").ToList();
+foreach (var storage in perStorage.Count > 0 ? options.Storages : [])
+{
+    foreach (var bench in perStorage)
     {
         var book = new FigureBook();
         for (var run = 1; run <= options.Runs; run++)
@@ -46,12 +56,14 @@ foreach (var storage in options.Storages)
                 Progress($"{storage} {bench} run {run} failed: {ex}");
             }
         }
-        foreach (var line in book.Lines(storage, options.QueueConcurrency))
-        {
-            Console.WriteLine(line);
-            await File.AppendAllTextAsync(options.OutFile, line + "\n");
-        }
+        await PrintAsync(book, storage);
     }
+}
+if (options.Benches.Contains("scaleout"))
+{
+    var (book, failed) = await ScaleOutBench.RunAsync(options, stamp, Progress);
+    failures += failed;
+    await PrintAsync(book, "pg");
 }
 Progress($"written: {options.OutFile}{(failures > 0 ? $" ({failures} runs failed)" : "")}");
 return failures > 0 ? 1 : 0;

@@ -7,12 +7,13 @@ using System.Runtime.InteropServices;
 
 namespace OmniActors.Bench;
 
-/// <summary>A real silo process (<c>dotnet OmniActors.Silo.dll</c>) with its own ports, log file and memory readings.</summary>
+/// <summary>A real silo process (<c>dotnet OmniActors.Silo.dll</c>) with its own ports, log file, memory and CPU readings,
+/// optionally confined to a CPU quota (a cgroup of its own, removed with it).</summary>
 internal sealed class SiloProcess : IAsyncDisposable
 {
     // Silos this bench started and has not stopped yet: killed if the bench itself is stopped (Ctrl-C, SIGTERM),
-    // so no silo outlives it.
-    private static readonly ConcurrentDictionary<int, Process> Started = new();
+    // so no silo outlives it, and their cgroups removed.
+    private static readonly ConcurrentDictionary<int, (Process Process, CpuQuota? Quota)> Started = new();
 
     private static readonly PosixSignalRegistration[] SignalHandlers =
     [
@@ -26,10 +27,12 @@ internal sealed class SiloProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StreamWriter log;
 
-    private SiloProcess(Process process, StreamWriter log, int httpPort, int gatewayPort, string logPath)
+    private SiloProcess(Process process, StreamWriter log, int httpPort, int gatewayPort, int siloPort, string logPath, CpuQuota? quota)
     {
+        SiloPort = siloPort;
         this.process = process;
         this.log = log;
+        Quota = quota;
         HttpPort = httpPort;
         GatewayPort = gatewayPort;
         LogPath = logPath;
@@ -37,24 +40,34 @@ internal sealed class SiloProcess : IAsyncDisposable
 
     public int HttpPort { get; }
     public int GatewayPort { get; }
+    /// <summary>The silo-to-silo port: the port of its Orleans silo address (<c>127.0.0.1:port@generation</c>).</summary>
+    public int SiloPort { get; }
     public string LogPath { get; }
     public int Pid => process.Id;
     public Uri BaseAddress => new($"http://127.0.0.1:{HttpPort}/");
 
-    /// <summary>Starts the silo with <paramref name="settings"/> as environment configuration (keys with <c>:</c>).</summary>
-    public static SiloProcess Start(string siloDll, IReadOnlyDictionary<string, string> settings, string logPath)
+    /// <summary>The silo's CPU quota (its cgroup), or null when it may use every core.</summary>
+    public CpuQuota? Quota { get; }
+
+    /// <summary>Starts the silo with <paramref name="settings"/> as environment configuration (keys with <c>:</c>), inside
+    /// <paramref name="quota"/>'s cgroup when one is given (the silo owns it from then on and removes it when it stops).</summary>
+    public static SiloProcess Start(string siloDll, IReadOnlyDictionary<string, string> settings, string logPath, CpuQuota? quota = null)
     {
         var httpPort = FreePort();
         var gatewayPort = FreePort();
         var siloPort = FreePort();
-        var info = new ProcessStartInfo("dotnet")
+        var (file, arguments) = quota?.WrapCommand("dotnet", [siloDll]) ?? ("dotnet", [siloDll]);
+        var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(logPath)!,
         };
-        info.ArgumentList.Add(siloDll);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
         void Set(string key, string value) => info.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         Set("ASPNETCORE_URLS", $"http://127.0.0.1:{httpPort}");
         Set("OmniActors:Cluster:SiloPort", siloPort.ToString(CultureInfo.InvariantCulture));
@@ -79,11 +92,19 @@ internal sealed class SiloProcess : IAsyncDisposable
         }
         process.OutputDataReceived += Write;
         process.ErrorDataReceived += Write;
-        process.Start();
-        Started[process.Id] = process;
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            quota?.TryRemove();
+            throw;
+        }
+        Started[process.Id] = (process, quota);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new SiloProcess(process, log, httpPort, gatewayPort, logPath);
+        return new SiloProcess(process, log, httpPort, gatewayPort, siloPort, logPath, quota);
     }
 
     /// <summary>Waits until <c>/health/ready</c> answers 200 (storage reachable, silo active).</summary>
@@ -113,12 +134,8 @@ internal sealed class SiloProcess : IAsyncDisposable
         throw new TimeoutException($"The silo was not ready within {timeout}; see {LogPath}.");
     }
 
-    /// <summary>CPU time (user + system) the silo process used so far.</summary>
-    public TimeSpan CpuTime()
-    {
-        process.Refresh();
-        return process.TotalProcessorTime;
-    }
+    /// <summary>CPU time (user + system) the silo process used so far, from <c>/proc/&lt;pid&gt;/stat</c>.</summary>
+    public TimeSpan CpuTime() => ProcCpu.Of(process.Id) ?? throw new InvalidOperationException($"The silo (pid {process.Id}) has exited; see {LogPath}.");
 
     /// <summary>Resident set size now (VmRSS), bytes.</summary>
     public long RssBytes() => ReadStatus("VmRSS:");
@@ -146,7 +163,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             Console.Error.WriteLine($"bench stopped: killing {Started.Count} silo process(es)");
         }
-        foreach (var process in Started.Values)
+        foreach (var (process, _) in Started.Values)
         {
             try
             {
@@ -155,6 +172,14 @@ internal sealed class SiloProcess : IAsyncDisposable
             catch (InvalidOperationException)
             {
                 // Already gone.
+            }
+        }
+        // A signal handler cannot await: wait for each killed silo synchronously, briefly, so its cgroup can go.
+        foreach (var (process, quota) in Started.Values)
+        {
+            if (quota is not null && process.WaitForExit(TimeSpan.FromSeconds(5)) && !quota.TryRemove())
+            {
+                Console.Error.WriteLine($"cgroup {quota.Path} is left behind (rmdir it once empty)");
             }
         }
     }
@@ -172,6 +197,10 @@ internal sealed class SiloProcess : IAsyncDisposable
         lock (log)
         {
             log.Dispose();
+        }
+        if (Quota is not null)
+        {
+            await Quota.RemoveAsync();
         }
     }
 

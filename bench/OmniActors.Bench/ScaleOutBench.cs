@@ -1,0 +1,63 @@
+namespace OmniActors.Bench;
+
+/// <summary>Does adding silos add throughput? The throughput workload (N <c>noop</c> tasks enqueued in batches through
+/// the Orleans clients) against 1, 2 and 4 PostgreSQL silo processes (<see cref="BenchOptions.SiloCounts"/>), each on a
+/// fresh database and each silo in the same CPU quota, so silos cannot borrow each other's cores. Each run goes through
+/// every silo count in turn, so drift in the machine's load touches them alike; the ratios are taken within a run.</summary>
+internal static class ScaleOutBench
+{
+    /// <summary>Partitions per queue unless --partitions says otherwise: several per silo at 4 silos, since a partition
+    /// runs its tasks on the silo it lives on.</summary>
+    public const int DefaultPartitions = 16;
+
+    public static async Task<(FigureBook Book, int Failures)> RunAsync(BenchOptions options, string stamp, Action<string> progress)
+    {
+        var scaled = options with { SiloCpu = options.ScaleOutSiloCpu, Partitions = options.Partitions ?? DefaultPartitions };
+        var baseline = scaled.SiloCounts[0];
+        var book = new FigureBook();
+        var failures = 0;
+        for (var run = 1; run <= options.Runs; run++)
+        {
+            var rates = new Dictionary<int, double>();
+            foreach (var silos in scaled.SiloCounts)
+            {
+                var storage = $"pg{silos}";
+                progress($"scaleout {silos} silo(s) at {(scaled.SiloCpu is { } cpu ? $"{cpu} CPU each" : "no CPU quota")}, run {run}/{options.Runs}");
+                try
+                {
+                    await using var cluster = await BenchCluster.StartAsync(scaled, storage, $"{stamp}-scaleout-{storage}-{run}");
+                    foreach (var figure in await Benches.BatchThroughputAsync(cluster, scaled, storage, $"scaleout@{silos}"))
+                    {
+                        book.Add(figure);
+                        progress($"  {figure.Bench} {figure.Metric} = {figure.Value:0.###} {figure.Unit}");
+                        if (figure.Metric == "processed_rate")
+                        {
+                            rates[silos] = figure.Value;
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    failures++;
+                    progress($"scaleout {silos} silo(s) run {run} failed: {ex}");
+                }
+            }
+            if (!rates.TryGetValue(baseline, out var one))
+            {
+                continue;
+            }
+            foreach (var (silos, rate) in rates.Where(r => r.Key != baseline))
+            {
+                var extra = new Dictionary<string, object> { ["silos"] = silos, ["baseline_silos"] = baseline, ["partitions"] = scaled.Partitions };
+                if (scaled.SiloCpu is { } cpu)
+                {
+                    extra["silo_cpu"] = cpu;
+                }
+                var ratio = new Figure("scaleout", $"scaleout_x{silos}", rate / one, "x", scaled.TasksFor(storage: "pg"), options.BatchParallel, extra);
+                book.Add(ratio);
+                progress($"  scaleout_x{silos} = {ratio.Value:0.###}");
+            }
+        }
+        return (book, failures);
+    }
+}
