@@ -141,7 +141,11 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
     private static readonly TimeSpan MaxWaitPerCall = TimeSpan.FromSeconds(20);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private ITaskIntakeGrain Intake => grains.GetGrain<ITaskIntakeGrain>(0);
+    /// <summary>Intake keys the client spreads its enqueues over: the intake is a stateless worker, and a client sends the
+    /// calls of one grain id to one gateway, so a single key would funnel every enqueue through one silo.</summary>
+    private const int IntakeKeys = 64;
+
+    private ITaskIntakeGrain Intake => grains.GetGrain<ITaskIntakeGrain>(Random.Shared.Next(IntakeKeys));
     private ITaskQueryGrain Query => grains.GetGrain<ITaskQueryGrain>(0);
 
     /// <inheritdoc />

@@ -22,6 +22,13 @@ public interface IQueuePartitionGrain : IGrainWithStringKey
     [Alias("GetStats")] Task<PartitionStats> GetStats();
     /// <summary>Activates it (reloading from the task table) if it is not active.</summary>
     [Alias("Wake")] Task Wake();
+    /// <summary>
+    /// Silos left the cluster (parsable silo addresses): check at once the lease of every running task this partition holds
+    /// rather than when it falls due, and reload from the table what the dead silos left behind.
+    /// </summary>
+    [Alias("SilosDied")] Task SilosDied(IReadOnlyList<string> silos);
+    /// <summary>The cluster's silos changed: move to the silo this partition now belongs on, if it is not there.</summary>
+    [Alias("Rebalance")] Task Rebalance();
 
     /// <summary>
     /// The batch path: stores new tasks of this partition in one group commit with their event-log rows and queues them.

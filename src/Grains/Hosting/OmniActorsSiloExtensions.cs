@@ -42,6 +42,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();
         services.AddSingleton<PartitionReports>();
+        services.AddPlacementDirector<PartitionPlacement, PartitionPlacementDirector>();
         services.AddSingleton<TaskRunner>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<TaskRunner>());
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();

@@ -15,6 +15,7 @@ internal sealed partial class TaskRecovery(
     ITaskStore store,
     IGrainFactory grains,
     IClusterMembershipService membership,
+    ILocalSiloDetails silo,
     IOptions<TaskOptions> options,
     RetentionSweeper retention,
     TimeProvider time,
@@ -77,16 +78,26 @@ internal sealed partial class TaskRecovery(
     }
 
     /// <summary>
-    /// When a silo dies, the partitions it hosted (and the tasks it ran) must not wait for a message or the one-minute
-    /// reminder: every survivor wakes the partitions with pending work, which reload and check the dead silo's leases.
+    /// When a silo dies, the partitions it hosted (and the tasks it ran) must not wait for a message, the one-minute
+    /// reminder or the leases: the first survivor tells every partition with pending work, which reloads what the dead
+    /// silo left and checks the leases of its running tasks at once (a lease held by a dead silo is expired and retried).
     /// </summary>
     private async Task WatchMembershipAsync(CancellationToken cancellationToken)
     {
         var dead = new HashSet<SiloAddress>();
+        var active = new HashSet<SiloAddress>();
         try
         {
             await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken))
             {
+                var nowActive = snapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToHashSet();
+                if (active.Count > 0 && nowActive.Except(active).Any())
+                {
+                    // A silo joined: partitions that now belong there move, so the new silo takes its share of the work. Every
+                    // silo that sees the join asks (the new silo may be the first in order, and a partition only moves once).
+                    await RebalanceAsync(cancellationToken);
+                }
+                active = nowActive;
                 var newlyDead = snapshot.Members.Values
                     .Where(m => m.Status == SiloStatus.Dead && dead.Add(m.SiloAddress))
                     .ToList();
@@ -95,9 +106,18 @@ internal sealed partial class TaskRecovery(
                     continue;
                 }
                 LogSiloDied(string.Join(", ", newlyDead.Select(m => m.SiloAddress)));
+                if (!IsFirstSurvivor(snapshot))
+                {
+                    // One survivor tells every partition; the others would only repeat it (the reminders stay the safety net).
+                    continue;
+                }
                 try
                 {
-                    await WakePartitionsAsync(cancellationToken);
+                    var gone = newlyDead.Select(m => m.SiloAddress.ToParsableString()).ToList();
+                    var partitions = await store.ActivePartitionsAsync(cancellationToken);
+                    await Task.WhenAll(partitions.Select(p =>
+                        grains.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(p.Queue, p.Partition)).SilosDied(gone)));
+                    LogWoke(partitions.Count);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -109,6 +129,30 @@ internal sealed partial class TaskRecovery(
         {
             // Stopping.
         }
+    }
+
+    private async Task RebalanceAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var partitions = await store.ActivePartitionsAsync(cancellationToken);
+            await Task.WhenAll(partitions.Select(p => grains.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(p.Queue, p.Partition)).Rebalance()));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogRebalanceFailed(ex);
+        }
+    }
+
+    /// <summary>Whether this silo is the active silo with the lowest address in <paramref name="snapshot"/>.</summary>
+    private bool IsFirstSurvivor(ClusterMembershipSnapshot snapshot)
+    {
+        var first = snapshot.Members.Values
+            .Where(m => m.Status == SiloStatus.Active)
+            .Select(m => m.SiloAddress)
+            .OrderBy(a => a.ToParsableString(), StringComparer.Ordinal)
+            .FirstOrDefault();
+        return first is null || first.Equals(silo.SiloAddress);
     }
 
     private async Task OnStop(CancellationToken cancellationToken)
@@ -144,6 +188,9 @@ internal sealed partial class TaskRecovery(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Waking queue partitions after a silo died failed; their reminders will recover them")]
     private partial void LogWakeFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Moving queue partitions to a silo that joined failed; they stay where they are")]
+    private partial void LogRebalanceFailed(Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Count} finished tasks in {Batches} batches")]
     private partial void LogRetention(int count, int batches);

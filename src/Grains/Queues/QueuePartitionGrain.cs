@@ -26,6 +26,7 @@ namespace OmniActors.Queues;
 /// Reentrant: all state changes happen synchronously between awaits, so concurrent messages interleave safely.
 /// </summary>
 [Reentrant]
+[PartitionPlacement]
 internal sealed partial class QueuePartitionGrain(
     ITaskStore store,
     QueueTopology topology,
@@ -35,6 +36,7 @@ internal sealed partial class QueuePartitionGrain(
     Breakers.BreakerSettingsProvider breakers,
     TaskEventSinks events,
     ILocalSiloDetails silo,
+    IClusterMembershipService membership,
     TimeProvider time,
     QueueGauges gauges,
     IOptions<QueueOptions> queueOptions,
@@ -172,6 +174,35 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>Reconciles with the table: what a lost message or a dead silo left out of memory comes back.</summary>
     public Task Wake() => ReconcileAsync();
+
+    public Task Rebalance()
+    {
+        var active = membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active).Select(m => m.SiloAddress).ToList();
+        if (active.Count > 0 && !PartitionPlacement.HomeOf(_name, _index, active).Equals(silo.SiloAddress))
+        {
+            // Moved once idle; the new activation reloads from the table, and attempts running here report to it by key.
+            LogMoving(_name, _index);
+            this.MigrateOnIdle();
+        }
+        return Task.CompletedTask;
+    }
+
+    public async Task SilosDied(IReadOnlyList<string> silos)
+    {
+        ArgumentNullException.ThrowIfNull(silos);
+        // A slot started by a task grain does not say where its attempt runs: check every lease now (a live holder just
+        // answers that it holds). The table then gives back what the dead silos left out of memory.
+        var now = time.GetUtcNow();
+        foreach (var (id, slot) in _running.ToList())
+        {
+            if (slot.Attempt != 0 && (slot.Row is null || silos.Contains(slot.Row.LeaseOwner)))
+            {
+                _running[id] = slot with { CheckAt = now };
+            }
+        }
+        _reconciledAt = DateTimeOffset.MinValue;
+        await ReconcileAsync();
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -396,6 +427,18 @@ internal sealed partial class QueuePartitionGrain(
                 rows[row.Id] = row;
             }
         }
+        // The handlers have stopped, so their slots are free now: the next claims go out before the outcomes are stored and
+        // share their group commit (one commit a cycle, not two in a row). An outcome whose write then fails leaves its row
+        // running, and the lease brings it back.
+        foreach (var r in reports)
+        {
+            if (_running.TryGetValue(r.TaskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == r.Outcome.Attempt))
+            {
+                _running.Remove(r.TaskId);
+            }
+            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
+        }
+        Pump();
         var outcomes = reports.ToDictionary(r => r.TaskId, r => r.Outcome, StringComparer.Ordinal);
         var ended = await ApplyAsync(rows, (id, row) =>
         {
@@ -408,11 +451,6 @@ internal sealed partial class QueuePartitionGrain(
         var now = time.GetUtcNow();
         foreach (var r in reports)
         {
-            if (_running.TryGetValue(r.TaskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == r.Outcome.Attempt))
-            {
-                _running.Remove(r.TaskId);
-            }
-            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
             if (ended.TryGetValue(r.TaskId, out var after) && IsPending(after.Status))
             {
                 AddPending(after, now);
@@ -750,6 +788,9 @@ internal sealed partial class QueuePartitionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} partition {Partition}: claiming {Count} tasks failed; their state will be checked again shortly")]
     private partial void LogClaimFailed(Exception exception, string queue, int partition, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition}: the cluster changed, moving to the silo it now belongs on")]
+    private partial void LogMoving(string queue, int partition);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId}: batch transition refused: {Reason}")]
     private partial void LogRefused(string taskId, string reason);

@@ -35,7 +35,7 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReference
             return await references.Task(id).Submit(spec);
         }
         var queue = spec.Queue ?? TaskDefaults.DefaultQueue;
-        var stored = await references.Partition(queue, topology.PartitionOf(queue, id)).Submit([new TaskSubmission { TaskId = id, Spec = spec }]);
+        var stored = await SubmitToPartitionAsync(queue, topology.PartitionOf(queue, id), [new TaskSubmission { TaskId = id, Spec = spec }]);
         return stored[0] ?? await references.Task(id).Submit(spec);
     }
 
@@ -88,7 +88,7 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReference
         IReadOnlyList<SubmitResult?> stored;
         try
         {
-            stored = await references.Partition(queue, partition).Submit(items.Select(i => i.Submission).ToList());
+            stored = await SubmitToPartitionAsync(queue, partition, items.Select(i => i.Submission).ToList());
         }
         catch (Exception ex) when (AsResult(ex) is { } failure)
         {
@@ -112,6 +112,49 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReference
             }
         }
         await Task.WhenAll(existing);
+    }
+
+    /// <summary>
+    /// Sends a batch to its partition, again with backoff while the partition's silo is unreachable (it died and the
+    /// cluster has not declared it yet, or its activation is moving), for up to <see cref="TaskOptions.UnavailableRetryWindow"/>;
+    /// past it the last failure is thrown. A retry after a lost answer finds its own rows:
+    /// the task grain then answers each as the existing task it is (an id the intake made up, or the idempotency key's).
+    /// </summary>
+    private async Task<IReadOnlyList<SubmitResult?>> SubmitToPartitionAsync(string queue, int partition,
+        List<TaskSubmission> submissions)
+    {
+        var deadline = time.GetUtcNow() + _options.UnavailableRetryWindow;
+        var delay = TimeSpan.FromMilliseconds(100);
+        var retried = false;
+        while (true)
+        {
+            try
+            {
+                var stored = await references.Partition(queue, partition).Submit(submissions);
+                return retried ? await AdoptOwnAsync(stored, submissions) : stored;
+            }
+            catch (Exception ex) when (ex is Orleans.Runtime.OrleansException or TimeoutException && time.GetUtcNow() + delay < deadline)
+            {
+                retried = true;
+                await Task.Delay(delay, time);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
+            }
+        }
+    }
+
+    /// <summary>After a retry, a task without an idempotency key whose id exists is the one the lost attempt stored (the id
+    /// is new and random): answer it as created rather than as a clash.</summary>
+    private async Task<IReadOnlyList<SubmitResult?>> AdoptOwnAsync(IReadOnlyList<SubmitResult?> stored, List<TaskSubmission> submissions)
+    {
+        var adopted = stored.ToArray();
+        for (var i = 0; i < adopted.Length; i++)
+        {
+            if (adopted[i] is null && submissions[i].Spec.IdempotencyKey is null && await references.Task(submissions[i].TaskId).Get() is { } own)
+            {
+                adopted[i] = new SubmitResult { Task = own, Created = true };
+            }
+        }
+        return adopted;
     }
 
     private async Task SubmitToGrainAsync(BatchItemResult[] results, int index, string id, TaskSpec spec)

@@ -38,6 +38,12 @@ public sealed class TaskOptions
     /// <summary>Most tasks in one batch submission.</summary>
     [Range(1, 100_000)] public int MaxBatchSize { get; set; } = 1000;
 
+    /// <summary>
+    /// How long an enqueue keeps retrying while its queue partition's silo is unreachable (it died and the cluster has not
+    /// declared it dead yet); past it the caller gets <c>cluster_unavailable</c>. A little over the membership's detection time.
+    /// </summary>
+    public TimeSpan UnavailableRetryWindow { get; set; } = TimeSpan.FromSeconds(8);
+
     /// <summary>The limits the validator applies.</summary>
     public TaskLimits Limits => new() { MaxPayloadBytes = MaxPayloadBytes };
 

@@ -38,6 +38,11 @@ public static class SiloHostingExtensions
                     o.ClusterId = cluster.ClusterId;
                     o.ServiceId = cluster.ServiceId;
                 });
+                silo.Configure<ClusterMembershipOptions>(o =>
+                {
+                    o.ProbeTimeout = cluster.ProbeTimeout;
+                    o.NumMissedProbesLimit = cluster.MissedProbesLimit;
+                });
                 silo.UseAdoNetClustering(o =>
                 {
                     o.Invariant = OmniStorage.PostgresInvariant;
