@@ -76,6 +76,9 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Rows of pending tasks kept so a claim needs no read; bounded like the warm backlog (the rest are read at claim).</summary>
     private readonly Dictionary<string, TaskInfo> _rows = new(StringComparer.Ordinal);
 
+    /// <summary>Attempts cancelled after their claim was stored but before the runner got them.</summary>
+    private readonly HashSet<(string TaskId, int Attempt)> _cancelledBeforeStart = [];
+
     /// <summary>Tasks whose grain waits for their end.</summary>
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
@@ -114,6 +117,8 @@ internal sealed partial class QueuePartitionGrain(
             return Task.FromResult(true);
         }
         var now = time.GetUtcNow();
+        // Sent by a task grain after it changed the row: a row held from before is stale.
+        _rows.Remove(entry.TaskId);
         _queue.Add(entry, now);
         Pump();
         // Still waiting after the pump: warm only if it is near the head and due soon.
@@ -471,7 +476,11 @@ internal sealed partial class QueuePartitionGrain(
 
     public Task CancelRunning(string taskId, int attempt)
     {
-        runner.Cancel(taskId, attempt);
+        if (!runner.Cancel(taskId, attempt) && _running.TryGetValue(taskId, out var slot) && slot.Attempt == 0)
+        {
+            // Its claim is stored but the runner has not been handed the attempt yet: it must not be.
+            _cancelledBeforeStart.Add((taskId, attempt));
+        }
         return Task.CompletedTask;
     }
 
@@ -544,6 +553,12 @@ internal sealed partial class QueuePartitionGrain(
                     {
                         AddPending(pending, now);
                     }
+                    continue;
+                }
+                if (_cancelledBeforeStart.Remove((id, row.Attempt)))
+                {
+                    // Cancelled between its claim and now (the cancel is stored): never started, its slot is free.
+                    _running.Remove(id);
                     continue;
                 }
                 _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row);

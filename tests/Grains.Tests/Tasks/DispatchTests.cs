@@ -73,6 +73,44 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
         Assert.All(ids, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
     }
 
+    [Fact]
+    public async Task A_batch_of_plain_tasks_runs_on_the_batch_path_without_activating_their_task_grains()
+    {
+        var queue = UniqueQueue("lean");
+        var specs = Enumerable.Range(0, 200)
+            .Select(i => new TaskSpec { Action = "test-record", Payload = $"{{\"seq\":{i}}}", Queue = queue })
+            .ToList();
+
+        var results = await fixture.Omni.EnqueueBatchAsync(specs);
+        var ids = results.Select(r => Assert.IsType<SubmitResult>(r.Result).Task.Id).ToList();
+
+        // Watched through the partitions' counters and the table, not through the tasks (a get would activate the grain).
+        await Eventually.Until(async () => (await fixture.Stats(queue)).Succeeded, n => n == ids.Count, TimeSpan.FromSeconds(30),
+            "every task of the batch recorded as succeeded");
+        var rows = await fixture.Omni.ListAsync(new TaskQuery { Queue = queue, Status = TaskStatus.Succeeded, Limit = 500 });
+        Assert.Equal(ids.ToHashSet(), rows.Items.Select(t => t.Id).ToHashSet());
+        Assert.All(rows.Items, t => Assert.Equal(1, t.Attempt));
+        Assert.All(ids, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
+        Assert.Equal(0, await ActiveTaskGrains(ids));
+    }
+
+    [Fact]
+    public async Task A_task_grain_addressed_after_the_batch_path_finished_its_task_reads_the_stored_end()
+    {
+        var queue = UniqueQueue("lean-get");
+        var id = Assert.IsType<SubmitResult>((await fixture.Omni.EnqueueBatchAsync(
+            [new TaskSpec { Action = "test-record", Payload = "{}", Queue = queue }]))[0].Result).Task.Id;
+        await Eventually.Until(async () => (await fixture.Stats(queue)).Succeeded, n => n == 1, TimeSpan.FromSeconds(30), "the task succeeded");
+
+        var task = await fixture.Omni.GetAsync(id);
+
+        Assert.NotNull(task);
+        Assert.Equal(TaskStatus.Succeeded, task.Status);
+        Assert.Equal(1, task.Attempt);
+        Assert.NotNull(task.StartedAt);
+        Assert.NotNull(task.FinishedAt);
+    }
+
     private async Task<int> ActiveTaskGrains(IReadOnlyList<string> ids)
     {
         var wanted = ids.ToHashSet(StringComparer.Ordinal);
