@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OmniActors.Errors;
 using OmniActors.Identities;
 using OmniActors.Webhooks;
@@ -10,10 +11,10 @@ internal static class IdentitiesEndpoints
     public static RouteGroupBuilder MapIdentities(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/identities").WithTags("Identities");
-        group.MapPost("/resolve", Resolve).WithName("ResolveIdentity").WithSummary("The identity of (provider, handle), created on first sight.");
+        group.MapPost("/resolve", Resolve).Accepts<HandleRequest>("application/json").WithName("ResolveIdentity").WithSummary("The identity of (provider, handle), created on first sight.");
         group.MapGet("/{id}", Get).WithName("GetIdentity").WithSummary("An identity with its handles (a merged id answers with its survivor).");
-        group.MapPost("/{id}/handles", Link).WithName("LinkHandle").WithSummary("Link a handle (409 handle_taken when another identity has it).");
-        group.MapPost("/{id}/merge", Merge).WithName("MergeIdentity").WithSummary("Merge another identity into this one.");
+        group.MapPost("/{id}/handles", Link).Accepts<HandleRequest>("application/json").WithName("LinkHandle").WithSummary("Link a handle (409 handle_taken when another identity has it).");
+        group.MapPost("/{id}/merge", Merge).Accepts<MergeRequest>("application/json").WithName("MergeIdentity").WithSummary("Merge another identity into this one.");
         group.MapGet("/{id}/events", Events).WithName("ListIdentityEvents").WithSummary("The identity's events (merged identities' included), newest first.");
         return api;
     }
@@ -54,11 +55,11 @@ internal static class IdentitiesEndpoints
     private static Microsoft.AspNetCore.Http.HttpResults.JsonHttpResult<IdentityInfo> Json(IdentityInfo identity) => TypedResults.Json(identity, EventApiJson.Options);
 
     /// <summary>A handle in a body.</summary>
-    internal sealed record HandleRequest(string? Provider, string? Handle, string? DisplayName)
+    internal sealed record HandleRequest(string? Provider, string? Handle, [property: JsonPropertyName("display_name")] string? DisplayName)
     {
         public IdentityHandle ToHandle() => new(EventApiJson.Required(Provider, "provider"), EventApiJson.Required(Handle, "handle"));
     }
 
     /// <summary>Body of a merge: the identity to merge into this one.</summary>
-    internal sealed record MergeRequest(string? IdentityId);
+    internal sealed record MergeRequest([property: JsonPropertyName("identity_id")] string? IdentityId);
 }

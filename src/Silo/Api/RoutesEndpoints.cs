@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OmniActors.Actions;
 using OmniActors.Errors;
 using OmniActors.Routing;
@@ -11,9 +12,9 @@ internal static class RoutesEndpoints
     {
         var group = api.MapGroup("/routes").WithTags("Routing");
         group.MapGet("/", List).WithName("ListRoutes");
-        group.MapPost("/", Create).WithName("CreateRoute").WithSummary("Create a rule (400 on an invalid regex, template or unknown action).");
+        group.MapPost("/", Create).Accepts<RouteRequest>("application/json").WithName("CreateRoute").WithSummary("Create a rule (400 on an invalid regex, template or unknown action).");
         group.MapGet("/{id}", Get).WithName("GetRoute");
-        group.MapPut("/{id}", Replace).WithName("ReplaceRoute");
+        group.MapPut("/{id}", Replace).Accepts<RouteRequest>("application/json").WithName("ReplaceRoute");
         group.MapDelete("/{id}", Delete).WithName("DeleteRoute");
         return api;
     }
@@ -41,8 +42,14 @@ internal static class RoutesEndpoints
         await rules.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : throw new NotFoundException($"Route {id} does not exist.");
 
     /// <summary>Body of create and replace. The payload template is any JSON value (default: the canonical event).</summary>
-    internal sealed record RouteRequest(string? Id, string? Name, string? Provider, string? Instance, string? EventType, string? ContentType,
-        string? TextPrefix, string? TextRegex, string? Action, string? Queue, System.Text.Json.JsonElement? PayloadTemplate, bool? Enabled)
+    internal sealed record RouteRequest(string? Id, string? Name, string? Provider, string? Instance,
+        [property: JsonPropertyName("event_type")] string? EventType,
+        [property: JsonPropertyName("content_type")] string? ContentType,
+        [property: JsonPropertyName("text_prefix")] string? TextPrefix,
+        [property: JsonPropertyName("text_regex")] string? TextRegex,
+        string? Action, string? Queue,
+        [property: JsonPropertyName("payload_template")] System.Text.Json.JsonElement? PayloadTemplate,
+        bool? Enabled)
     {
         public RouteRule ToRule(string id, ActionRegistry actions)
         {

@@ -9,6 +9,9 @@ internal static class TasksEndpoints
 {
     private static readonly TimeSpan MaxWaitPerCall = TimeSpan.FromSeconds(20);
 
+    /// <summary>Longest <c>waitSeconds</c> honoured; a longer wait is cut to it.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(120);
+
     public static RouteGroupBuilder MapTasks(this RouteGroupBuilder api)
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
@@ -88,7 +91,11 @@ internal static class TasksEndpoints
 
     private static async Task<IResult> WaitForResult(string id, double? waitSeconds, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var wait = TimeSpan.FromSeconds(Math.Clamp(waitSeconds ?? 0, 0, 120));
+        if (waitSeconds is { } asked && (!double.IsFinite(asked) || asked < 0))
+        {
+            throw new TaskValidationException($"\"waitSeconds\" must be a number of seconds from 0 to {MaxWait.TotalSeconds}; got {asked.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+        var wait = TimeSpan.FromSeconds(Math.Min(waitSeconds ?? 0, MaxWait.TotalSeconds));
         var deadline = DateTimeOffset.UtcNow + wait;
         var grain = grains.GetGrain<ITaskGrain>(id);
         var task = await grain.Get() ?? throw new NotFoundException($"Task {id} does not exist.");

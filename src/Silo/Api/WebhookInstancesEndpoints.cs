@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using OmniActors.Errors;
 using OmniActors.Webhooks;
 using OmniActors.Webhooks.Providers;
@@ -13,9 +14,9 @@ internal static class WebhookInstancesEndpoints
     {
         var group = api.MapGroup("/webhook-instances").WithTags("Webhooks");
         group.MapGet("/", List).WithName("ListWebhookInstances");
-        group.MapPost("/", Create).WithName("CreateWebhookInstance").WithSummary("Create an instance (409 when it exists).");
+        group.MapPost("/", Create).Accepts<WebhookInstanceRequest>("application/json").WithName("CreateWebhookInstance").WithSummary("Create an instance (409 when it exists).");
         group.MapGet("/{provider}/{instance}", Get).WithName("GetWebhookInstance");
-        group.MapPut("/{provider}/{instance}", Put).WithName("PutWebhookInstance").WithSummary("Create or replace an instance.");
+        group.MapPut("/{provider}/{instance}", Put).Accepts<WebhookInstanceRequest>("application/json").WithName("PutWebhookInstance").WithSummary("Create or replace an instance.");
         group.MapDelete("/{provider}/{instance}", Delete).WithName("DeleteWebhookInstance");
         return api;
     }
@@ -54,7 +55,8 @@ internal static class WebhookInstancesEndpoints
             : throw new NotFoundException($"No {provider} instance is named '{instance}'.");
 
     /// <summary>Body of create and replace.</summary>
-    internal sealed record WebhookInstanceRequest(string? Provider, string? Instance, string? Secret, string? VerifyToken, bool? Enabled)
+    internal sealed record WebhookInstanceRequest(string? Provider, string? Instance, string? Secret,
+        [property: JsonPropertyName("verify_token")] string? VerifyToken, bool? Enabled)
     {
         public WebhookInstanceSecrets ToSecrets(WebhookProviders providers, string? provider, string? instance)
         {

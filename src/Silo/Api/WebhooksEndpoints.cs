@@ -14,7 +14,7 @@ internal static class WebhooksEndpoints
 {
     public static WebApplication MapWebhooks(this WebApplication app)
     {
-        var hooks = app.MapGroup("/webhooks").WithTags("Webhooks");
+        var hooks = app.MapGroup("/webhooks").WithTags("Webhooks").CheckPathValues();
         hooks.MapPost("/{provider}/{instance}", Receive).WithName("ReceiveWebhook")
             .WithSummary("Receive a provider webhook: 200 once stored, 401 unsigned or forged, 400 malformed, 404 unknown, 413 too large.");
         hooks.MapGet("/{provider}/{instance}", Handshake).WithName("WebhookHandshake")
@@ -120,9 +120,18 @@ internal static class EventApiJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>Reads a JSON body; a missing or unreadable one is a 400 problem.</summary>
+    /// <summary>Reads a JSON body; a missing or unreadable one is a 400 problem, one of another media type a 415.</summary>
     public static async Task<T> ReadAsync<T>(HttpRequest request) where T : class
     {
+        if (request.ContentLength == 0)
+        {
+            throw new TaskValidationException(ErrorCodes.Validation, "A JSON body is required.");
+        }
+        if (!request.HasJsonContentType())
+        {
+            throw new TaskValidationException(HttpCodes.UnsupportedMediaType,
+                $"The body must be application/json; it was {(string.IsNullOrEmpty(request.ContentType) ? "not given" : $"'{Names.Shorten(request.ContentType)}'")}.");
+        }
         try
         {
             return await request.ReadFromJsonAsync<T>(Options, request.HttpContext.RequestAborted)
@@ -130,11 +139,7 @@ internal static class EventApiJson
         }
         catch (JsonException ex)
         {
-            throw new TaskValidationException(ErrorCodes.MalformedPayload, $"The body is not valid JSON for this call: {ex.Message}");
-        }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("content type", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Content-Type", StringComparison.Ordinal))
-        {
-            throw new TaskValidationException(ErrorCodes.Validation, "The body must be application/json.");
+            throw new TaskValidationException(ErrorCodes.MalformedPayload, JsonBodyErrors.Describe(ex, typeof(T)));
         }
     }
 
