@@ -194,6 +194,11 @@ public static class TaskSpecValidator
         {
             return Invalid($"Retry multiplier {retry.Multiplier} is out of range [1, 10].");
         }
+        if (retry.NonRetryableErrors.Count > TextLimits.MaxNonRetryableErrors
+            || retry.NonRetryableErrors.Any(e => string.IsNullOrWhiteSpace(e) || e.Length > TextLimits.ErrorType))
+        {
+            return Invalid($"nonRetryableErrors holds at most {TextLimits.MaxNonRetryableErrors} error types of 1 to {TextLimits.ErrorType} characters.");
+        }
         return null;
     }
 

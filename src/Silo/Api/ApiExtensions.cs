@@ -67,7 +67,8 @@ public static class ApiExtensions
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().CheckPathValues();
+        // Every /api route takes a settings-sized body unless it states a larger one (a task, a batch).
+        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().CheckPathValues().WithBodyLimit(RequestBodyLimits.Settings);
         api.MapTasks().MapQueues().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
         api.MapEventLog().MapEventStream();
         api.MapWebhookInstances().MapEvents().MapIdentities().MapRoutes();

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OmniActors.Domain;
 using OmniActors.Errors;
 using OmniActors.Identities;
 using OmniActors.Webhooks;
@@ -22,7 +23,7 @@ internal static class IdentitiesEndpoints
     private static async Task<IResult> Resolve(HttpRequest request, IdentityDirectory directory, IGrainFactory grains)
     {
         var body = await EventApiJson.ReadAsync<HandleRequest>(request);
-        var id = await directory.ResolveAsync(body.ToHandle(), body.DisplayName, request.HttpContext.RequestAborted);
+        var id = await directory.ResolveAsync(body.ToHandle(), Text.AtMost("display_name", body.DisplayName, TextLimits.Handle), request.HttpContext.RequestAborted);
         return Json(await grains.GetGrain<IIdentityGrain>(id).Get() ?? throw new NotFoundException($"Identity {id} does not exist."));
     }
 
@@ -38,7 +39,7 @@ internal static class IdentitiesEndpoints
     private static async Task<IResult> Merge(string id, HttpRequest request, IGrainFactory grains)
     {
         var body = await EventApiJson.ReadAsync<MergeRequest>(request);
-        var other = EventApiJson.Required(body.IdentityId, "identity_id");
+        var other = Text.Required("identity_id", body.IdentityId, TextLimits.Id);
         return Json(await grains.GetGrain<IIdentityGrain>(id).Merge(other));
     }
 
@@ -57,7 +58,8 @@ internal static class IdentitiesEndpoints
     /// <summary>A handle in a body.</summary>
     internal sealed record HandleRequest(string? Provider, string? Handle, [property: JsonPropertyName("display_name")] string? DisplayName)
     {
-        public IdentityHandle ToHandle() => new(EventApiJson.Required(Provider, "provider"), EventApiJson.Required(Handle, "handle"));
+        public IdentityHandle ToHandle() =>
+            new(Names.Check("provider", EventApiJson.Required(Provider, "provider")), Text.Required("handle", Handle, TextLimits.Handle));
     }
 
     /// <summary>Body of a merge: the identity to merge into this one.</summary>

@@ -101,3 +101,17 @@ internal static class Names
         return value.Length > 60 ? printable + "…" : printable;
     }
 }
+
+/// <summary>Length checks of stored strings at the HTTP edge (the limits are <see cref="TextLimits"/>).</summary>
+internal static class Text
+{
+    /// <summary><paramref name="value"/> when it is at most <paramref name="max"/> characters (or null), else a 400 problem naming <paramref name="field"/>.</summary>
+    public static string? AtMost(string field, string? value, int max) =>
+        value is { Length: var length } && length > max
+            ? throw new TaskValidationException(ErrorCodes.Validation, $"\"{field}\" is {length} characters; at most {max} are accepted.")
+            : value;
+
+    /// <summary>A required value of 1 to <paramref name="max"/> characters.</summary>
+    public static string Required(string field, string? value, int max) =>
+        AtMost(field, EventApiJson.Required(value, field), max)!;
+}

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
 using OmniActors.Errors;
@@ -17,9 +18,23 @@ internal static class RequestBodyLimits
     /// <summary>Bodies that carry one task's payload (enqueue, schedule template, approval decision): the payload limit and its envelope.</summary>
     public const long OneTask = 1024 * 1024;
 
-    /// <summary>Sets <paramref name="bytes"/> as the largest body of the route.</summary>
-    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes) where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new BodyLimit(bytes));
+    /// <summary>The batch limit (<see cref="ApiOptions.MaxBatchBodyBytes"/>) of the app that maps <paramref name="routes"/>.</summary>
+    public static long Batch(IEndpointRouteBuilder routes) =>
+        routes.ServiceProvider.GetRequiredService<IOptions<ApiOptions>>().Value.MaxBatchBodyBytes;
+
+    /// <summary>
+    /// Most bytes of a refused body still read (and dropped) before the 413 is sent: a client that sends its whole body
+    /// before reading the answer (most do, unless they ask <c>Expect: 100-continue</c>) would otherwise have its
+    /// connection reset under it and see a network error instead of the problem. Beyond this, the reset it is.
+    /// </summary>
+    public const long MaxDrainBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Sets <paramref name="bytes"/> as the largest body of the route (or of every route of a group that states none);
+    /// a body over it is refused with <paramref name="code"/>.
+    /// </summary>
+    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder builder, long bytes, string code = HttpCodes.RequestTooLarge) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new BodyLimit(bytes, code));
 
     /// <summary>Refuses a body whose declared length is over its route's limit with a 413 problem, before the handler reads it.</summary>
     public static IApplicationBuilder UseRequestBodyLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
@@ -27,10 +42,36 @@ internal static class RequestBodyLimits
         var limit = LimitOf(context);
         if (context.Request.ContentLength is { } declared && declared > limit)
         {
-            throw new TaskValidationException(HttpCodes.RequestTooLarge, TooLargeDetail(context));
+            await DrainAsync(context, declared);
+            var code = Problems.EndpointOf(context)?.Metadata.GetMetadata<BodyLimit>()?.Code ?? HttpCodes.RequestTooLarge;
+            throw new TaskValidationException(code, TooLargeDetail(context));
         }
         await next(context);
     });
+
+    private static async Task DrainAsync(HttpContext context, long declared)
+    {
+        if (declared > MaxDrainBytes || context.Features.Get<IHttpMaxRequestBodySizeFeature>() is not { IsReadOnly: false } size)
+        {
+            return;
+        }
+        size.MaxRequestBodySize = declared;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (await context.Request.Body.ReadAsync(buffer, context.RequestAborted) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException)
+        {
+            // The client stopped sending; the answer may still reach it.
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
     /// <summary>The problem detail of a body over its route's limit.</summary>
     public static string TooLargeDetail(HttpContext? context) =>
@@ -41,7 +82,7 @@ internal static class RequestBodyLimits
         Problems.EndpointOf(context)?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize
         ?? context.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value.MaxRequestBodyBytes;
 
-    private sealed record BodyLimit(long Bytes) : IRequestSizeLimitMetadata
+    private sealed record BodyLimit(long Bytes, string Code) : IRequestSizeLimitMetadata
     {
         public long? MaxRequestBodySize => Bytes;
     }

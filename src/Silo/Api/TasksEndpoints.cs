@@ -15,8 +15,8 @@ internal static class TasksEndpoints
     public static RouteGroupBuilder MapTasks(this RouteGroupBuilder api)
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
-        tasks.MapPost("/", Enqueue).WithName("EnqueueTask").WithSummary("Enqueue a task (idempotent under an idempotency key).");
-        tasks.MapPost("/batch", EnqueueBatch).WithName("EnqueueTasks").WithSummary("Enqueue many tasks; each item succeeds or fails on its own.");
+        tasks.MapPost("/", Enqueue).WithBodyLimit(RequestBodyLimits.OneTask).WithName("EnqueueTask").WithSummary("Enqueue a task (idempotent under an idempotency key).");
+        tasks.MapPost("/batch", EnqueueBatch).WithBodyLimit(RequestBodyLimits.Batch(api)).WithName("EnqueueTasks").WithSummary("Enqueue many tasks; each item succeeds or fails on its own.");
         tasks.MapGet("/", List).WithName("ListTasks").WithSummary("List tasks by queue and status, newest first, paged.");
         tasks.MapGet("/{id}", Get).WithName("GetTask");
         tasks.MapGet("/{id}/result", WaitForResult).WithName("WaitForTaskResult")
@@ -109,7 +109,7 @@ internal static class TasksEndpoints
     }
 
     private static async Task<TaskDto> Cancel(string id, CancelRequest? request, IGrainFactory grains) =>
-        TaskDto.From(await grains.GetGrain<ITaskGrain>(id).Cancel(request?.Reason));
+        TaskDto.From(await grains.GetGrain<ITaskGrain>(id).Cancel(Text.AtMost("reason", request?.Reason, Domain.TextLimits.Reason)));
 }
 
 /// <summary>Body of a cancel call.</summary>

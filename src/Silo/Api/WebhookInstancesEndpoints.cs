@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using OmniActors.Domain;
 using OmniActors.Errors;
 using OmniActors.Webhooks;
 using OmniActors.Webhooks.Providers;
@@ -8,8 +9,6 @@ namespace OmniActors.Silo.Api;
 /// <summary><c>/api/webhook-instances</c>: configure provider instances. Secrets go in and never come back out.</summary>
 internal static class WebhookInstancesEndpoints
 {
-    private const int MaxNameLength = 128;
-
     public static RouteGroupBuilder MapWebhookInstances(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhook-instances").WithTags("Webhooks");
@@ -61,16 +60,13 @@ internal static class WebhookInstancesEndpoints
         public WebhookInstanceSecrets ToSecrets(WebhookProviders providers, string? provider, string? instance)
         {
             var p = EventApiJson.Required(provider, "provider");
-            var i = EventApiJson.Required(instance, "instance");
+            var i = Names.Check("instance", EventApiJson.Required(instance, "instance"));
             if (!providers.TryGet(p, out var known))
             {
-                throw new TaskValidationException(ErrorCodes.Validation, $"\"provider\" '{p}' is not one of: {string.Join(", ", providers.Names.Order(StringComparer.Ordinal))}.");
+                throw new TaskValidationException(ErrorCodes.Validation, $"\"provider\" '{Names.Shorten(p)}' is not one of: {string.Join(", ", providers.Names.Order(StringComparer.Ordinal))}.");
             }
-            if (i.Length > MaxNameLength || i.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
-            {
-                throw new TaskValidationException(ErrorCodes.Validation, $"\"instance\" must be 1 to {MaxNameLength} letters, digits, '-', '_' or '.'.");
-            }
-            return new WebhookInstanceSecrets(known.Name, i, EventApiJson.Required(Secret, "secret"), string.IsNullOrEmpty(VerifyToken) ? null : VerifyToken);
+            return new WebhookInstanceSecrets(known.Name, i, Text.Required("secret", Secret, TextLimits.Secret),
+                string.IsNullOrEmpty(VerifyToken) ? null : Text.AtMost("verify_token", VerifyToken, TextLimits.Secret));
         }
     }
 

@@ -14,7 +14,9 @@ internal static class WebhooksEndpoints
 {
     public static WebApplication MapWebhooks(this WebApplication app)
     {
-        var hooks = app.MapGroup("/webhooks").WithTags("Webhooks").CheckPathValues();
+        // The server stops reading at the webhook limit too (a chunked body included); Receive answers 413 with a code.
+        var hooks = app.MapGroup("/webhooks").WithTags("Webhooks").CheckPathValues()
+            .WithBodyLimit(app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxBodyBytes, ErrorCodes.PayloadTooLarge);
         hooks.MapPost("/{provider}/{instance}", Receive).WithName("ReceiveWebhook")
             .WithSummary("Receive a provider webhook: 200 once stored, 401 unsigned or forged, 400 malformed, 404 unknown, 413 too large.");
         hooks.MapGet("/{provider}/{instance}", Handshake).WithName("WebhookHandshake")
