@@ -19,6 +19,9 @@ public static class ApiExtensions
     /// <summary>Where Prometheus scrapes the metrics.</summary>
     public const string MetricsPath = "/metrics";
 
+    /// <summary>Where the OpenAPI document is served (<c>/openapi/v1.json</c>).</summary>
+    public const string OpenApiPath = "/openapi";
+
     /// <summary>Where the Orleans cluster dashboard is mounted.</summary>
     public const string OrleansDashboardPath = "/orleans";
 
@@ -64,7 +67,12 @@ public static class ApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestBodyLimits();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // The document describes the API, so it is guarded as the API is unless OmniActors:Api:ProtectOpenApi says otherwise.
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectOpenApi ?? app.Services.GetRequiredService<ApiKeyFilter>().Required)
+        {
+            ApiKeyFilter.RequireApiKeyFor(app, OpenApiPath);
+        }
+        app.MapOpenApi(OpenApiPath + "/{documentName}.json");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         // Every /api route takes a settings-sized body unless it states a larger one (a task, a batch).

@@ -12,6 +12,9 @@ public sealed class ApiOptions
     /// <summary>Accepted keys, sent as <c>X-Api-Key</c> (or <c>Authorization: Bearer</c>).</summary>
     public string[] ApiKeys { get; set; } = [];
 
+    /// <summary>Require the API key on the OpenAPI document (<c>/openapi/v1.json</c>); unset means as the API itself (<see cref="RequireApiKey"/>).</summary>
+    public bool? ProtectOpenApi { get; set; }
+
     /// <summary>Require the API key on <c>/metrics</c> too (off: Prometheus scrapes it without one).</summary>
     public bool ProtectMetrics { get; set; }
 

@@ -169,5 +169,14 @@ public sealed class EdgeProblemTests(EdgeSilo silo) : IDisposable
         Assert.IsType<InvalidOperationException>(line.Exception);
     }
 
+    [Fact]
+    public async Task The_openapi_document_needs_the_key_as_the_api_does()
+    {
+        using var anonymous = new HttpClient { BaseAddress = silo.BaseAddress };
+        await anonymous.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "api_key_missing");
+        using var document = await _client.GetAsync(new Uri("/openapi/v1.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, document.StatusCode);
+    }
+
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 }
