@@ -29,6 +29,16 @@ public sealed class EvolutionProviderTests
         Assert.Equal(WebhookVerification.Verified, Provider.Verify(Normalizing.Request(body, (header, P.ApiKey)), Secrets));
     }
 
+    [Fact]
+    public void A_header_and_body_that_disagree_are_forged_whichever_is_right()
+    {
+        var otherBody = P.Text.Replace(P.ApiKey, "another-instances-key", StringComparison.Ordinal);
+
+        Assert.Equal(WebhookVerification.Forged, Provider.Verify(Normalizing.Request(otherBody, ("apikey", P.ApiKey)), Secrets));
+        Assert.Equal(WebhookVerification.Forged, Provider.Verify(Normalizing.Request(P.Text, ("apikey", "another-instances-key")), Secrets));
+        Assert.Equal(WebhookVerification.Verified, Provider.Verify(Normalizing.Request(P.Text, ("apikey", P.ApiKey)), Secrets));
+    }
+
     [Theory]
     [InlineData("B6D711FCDE4D4FD5936544120E713977")]
     [InlineData("b6d711fcde4d4fd5936544120e713976")]

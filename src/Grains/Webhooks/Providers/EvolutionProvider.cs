@@ -36,13 +36,11 @@ public sealed class EvolutionProvider : IWebhookProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(secrets);
-        // A header, when present, is what the sender chose to authenticate with; the body's copy is the fallback.
-        var token = request.Header(ApiKeyName);
-        if (string.IsNullOrEmpty(token))
-        {
-            token = EvolutionBody.ApiKey(request.Body.Span);
-        }
-        if (string.IsNullOrEmpty(token))
+        // Either copy may authenticate (Evolution sends the body's; a proxy may add the header), but when both are there
+        // they must agree: a valid header must not vouch for a body that names another instance's key.
+        var header = request.Header(ApiKeyName);
+        var body = EvolutionBody.ApiKey(request.Body.Span);
+        if (string.IsNullOrEmpty(header) && string.IsNullOrEmpty(body))
         {
             return WebhookVerification.Missing;
         }
@@ -50,7 +48,9 @@ public sealed class EvolutionProvider : IWebhookProvider
         {
             return WebhookVerification.Forged;
         }
-        return WebhookSecrets.TokenEquals(token, secrets.Secret) ? WebhookVerification.Verified : WebhookVerification.Forged;
+        var headerOk = string.IsNullOrEmpty(header) || WebhookSecrets.TokenEquals(header, secrets.Secret);
+        var bodyOk = string.IsNullOrEmpty(body) || WebhookSecrets.TokenEquals(body, secrets.Secret);
+        return headerOk && bodyOk ? WebhookVerification.Verified : WebhookVerification.Forged;
     }
 
     /// <inheritdoc />
