@@ -19,6 +19,10 @@ internal static class WebhooksEndpoints
             .WithBodyLimit(app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxBodyBytes, ErrorCodes.PayloadTooLarge);
         hooks.MapPost("/{provider}/{instance}", Receive).WithName("ReceiveWebhook")
             .WithSummary("Receive a provider webhook: 200 once stored, 401 unsigned or forged, 400 malformed, 404 unknown, 413 too large.");
+        // Evolution's webhook_by_events appends the event's name (/messages-upsert): the body names the event too, so
+        // the suffix only has to be accepted, never trusted.
+        hooks.MapPost("/{provider}/{instance}/{event}", ReceiveByEvent).WithName("ReceiveWebhookByEvent")
+            .WithSummary("Evolution's webhook_by_events URL (the event name appended); as POST /webhooks/evolution/{instance}.");
         hooks.MapGet("/{provider}/{instance}", Handshake).WithName("WebhookHandshake")
             .WithSummary("WhatsApp Cloud subscription handshake (hub.mode, hub.verify_token, hub.challenge).");
         return app;
@@ -57,6 +61,18 @@ internal static class WebhooksEndpoints
                 "The request's signature or token does not verify.", WebhookErrorCodes.SignatureInvalid),
             _ => Problems.Create(StatusCodes.Status400BadRequest, "Malformed request", "The body is not valid JSON.", ErrorCodes.MalformedPayload),
         };
+    }
+
+    private static Task<IResult> ReceiveByEvent(string provider, string instance, string @event, HttpContext context, WebhookIngress ingress,
+        IOptions<WebhookOptions> options, WebhookMetrics metrics)
+    {
+        if (!string.Equals(provider, Webhooks.Providers.EvolutionProvider.ProviderName, StringComparison.OrdinalIgnoreCase)
+            || !@event.All(c => char.IsAsciiLetterLower(c) || c is '-' or '_' or '.'))
+        {
+            return Task.FromResult(Problems.Create(StatusCodes.Status404NotFound, "Not found",
+                $"Only Evolution's webhook_by_events URLs carry an event name (/webhooks/evolution/{{instance}}/{{event}}).", ErrorCodes.NotFound));
+        }
+        return Receive(provider, instance, context, ingress, options, metrics);
     }
 
     private static async Task<IResult> Handshake(string provider, string instance, HttpRequest request, WebhookIngress ingress)

@@ -275,6 +275,31 @@ public sealed class EvolutionProviderTests
     }
 
     [Fact]
+    public void A_messages_edited_delivery_is_an_edit_with_the_new_text_and_its_own_id()
+    {
+        var original = Provider.Single(P.Original);
+        var edit = Provider.Single(P.Edited("Oi, tudo bem? (corrigido)"));
+
+        Assert.Equal(OmniEventTypes.Edit, edit.EventType);
+        Assert.Equal("Oi, tudo bem? (corrigido)", edit.Text);
+        Assert.Equal(OmniContentTypes.Text, edit.ContentType);
+        Assert.Equal("3EB0ORIGINAL", edit.ReplyTo);
+        Assert.Equal(P.Phone, edit.SenderHandle);
+        Assert.NotEqual(original.ProviderEventId, edit.ProviderEventId);
+    }
+
+    [Fact]
+    public void Two_edits_of_one_message_are_two_events_and_a_redelivered_edit_is_one()
+    {
+        var first = Provider.Single(P.Edited("first fix", "1753614900000")).ProviderEventId;
+        var second = Provider.Single(P.Edited("second fix", "1753614960000")).ProviderEventId;
+        var again = Provider.Single(P.Edited("first fix", "1753614900000")).ProviderEventId;
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
     public void A_poll_keeps_its_question_and_options()
     {
         var e = Provider.Single(P.Poll);

@@ -127,6 +127,43 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : EventFa
         });
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Evolution_edit_is_its_own_event_whichever_arrives_first_at_webhook_by_events_urls(bool editFirst)
+    {
+        const string token = "B6D711FCDE4D4FD5936544120E713976";
+        var name = await InstanceAsync("evolution", token);
+        var id = "3EB0ED" + Random.Shared.NextInt64(100_000_000, 999_999_999);
+        string Envelope(string @event, string data) => $$$"""
+            {"event":"{{{@event}}}","instance":"{{{name}}}","data":{{{data}}},
+             "destination":"https://omni.example.com/webhooks/evolution/{{{name}}}","date_time":"2025-11-21T21:22:41.518Z",
+             "sender":"5511988887777@s.whatsapp.net","server_url":"http://evolution:8080","apikey":"{{{token}}}"}
+            """;
+        var original = Envelope("messages.upsert", $$$"""
+            {"key":{"remoteJid":"5511999998888@s.whatsapp.net","fromMe":false,"id":"{{{id}}}"},"pushName":"Helena",
+             "message":{"conversation":"Oi, tudo bem?"},"messageType":"conversation","messageTimestamp":1753614857}
+            """);
+        var edit = Envelope("messages.edited", $$$"""
+            {"key":{"remoteJid":"5511999998888@s.whatsapp.net","fromMe":false,"id":"{{{id}}}"},"type":"MESSAGE_EDIT",
+             "editedMessage":{"conversation":"Oi, tudo bem? (corrigido)"},"timestampMs":"1753614900000"}
+            """);
+
+        foreach (var (suffix, body) in editFirst ? new[] { ("messages-edited", edit), ("messages-upsert", original) } : [("messages-upsert", original), ("messages-edited", edit)])
+        {
+            await Hooks.PostJsonAsync($"/webhooks/evolution/{name}/{suffix}", body).ExpectAsync(HttpStatusCode.OK);
+        }
+
+        var page = await Eventually.Until(() => ApiClient.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+            p => p.GetProperty("items").GetArrayLength() == 2, Api.Deadline, "the message and its edit stored");
+        var events = page.GetProperty("items").EnumerateArray().ToList();
+        var message = Assert.Single(events, e => e.GetProperty("event_type").GetString() == "message");
+        var edited = Assert.Single(events, e => e.GetProperty("event_type").GetString() == "edit");
+        Assert.Equal("Oi, tudo bem?", message.GetProperty("text").GetString());
+        Assert.Equal("Oi, tudo bem? (corrigido)", edited.GetProperty("text").GetString());
+        Assert.Equal(id, edited.GetProperty("reply_to").GetString());
+    }
+
     [Fact]
     public async Task Discord_ping_is_answered_with_pong_and_a_forged_interaction_is_refused()
     {
