@@ -59,6 +59,8 @@ internal static class WebhooksEndpoints
                 "The request carries no signature or token.", WebhookErrorCodes.SignatureMissing),
             WebhookOutcome.SignatureInvalid => Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized",
                 "The request's signature or token does not verify.", WebhookErrorCodes.SignatureInvalid),
+            WebhookOutcome.SignatureStale => Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized",
+                $"The request was signed more than {options.Value.SignatureMaxAge.TotalSeconds:0} seconds from now (a replay?).", WebhookErrorCodes.SignatureStale),
             _ => Problems.Create(StatusCodes.Status400BadRequest, "Malformed request", "The body is not valid JSON.", ErrorCodes.MalformedPayload),
         };
     }
@@ -124,6 +126,8 @@ public static class WebhookErrorCodes
     public const string SignatureMissing = "signature_missing";
     /// <summary>A signature or token that does not verify.</summary>
     public const string SignatureInvalid = "signature_invalid";
+    /// <summary>A valid signature over a timestamp too far from now (Discord).</summary>
+    public const string SignatureStale = "signature_stale";
     /// <summary>The WhatsApp handshake's token or mode does not match.</summary>
     public const string HandshakeRejected = "handshake_rejected";
 }

@@ -183,6 +183,12 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : EventFa
         }
         await Post(ping, Sign(timestamp, ping), "1").ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
         await Post(ping, null, timestamp).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
+        // Rightly signed, but outside the 5-minute window either way: a replay (or a clock far off) is refused.
+        foreach (var off in new[] { -TimeSpan.FromMinutes(6), TimeSpan.FromMinutes(6) })
+        {
+            var stale = DateTimeOffset.UtcNow.Add(off).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Post(ping, Sign(stale, ping), stale).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_stale");
+        }
         Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
 
         string Sign(string ts, string body)
