@@ -50,7 +50,8 @@ internal static class RoutesEndpoints
         [property: JsonPropertyName("text_regex")] string? TextRegex,
         string? Action, string? Queue,
         [property: JsonPropertyName("payload_template")] System.Text.Json.JsonElement? PayloadTemplate,
-        bool? Enabled)
+        bool? Enabled,
+        [property: JsonPropertyName("delivery_status")] string? DeliveryStatus = null)
     {
         public RouteRule ToRule(string id, ActionRegistry actions)
         {
@@ -78,6 +79,7 @@ internal static class RoutesEndpoints
                 Instance = Names.CheckOptional("instance", Instance),
                 EventType = Text.AtMost("event_type", Blank(EventType), TextLimits.Filter),
                 ContentType = Text.AtMost("content_type", Blank(ContentType), TextLimits.Filter),
+                DeliveryStatus = Text.AtMost("delivery_status", Blank(DeliveryStatus), TextLimits.Filter),
                 TextPrefix = Text.AtMost("text_prefix", string.IsNullOrEmpty(TextPrefix) ? null : TextPrefix, TextLimits.Pattern),
                 TextRegex = Text.AtMost("text_regex", string.IsNullOrEmpty(TextRegex) ? null : TextRegex, TextLimits.Pattern),
                 Action = action,

@@ -127,6 +127,31 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : EventFa
         });
     }
 
+    [Fact]
+    public async Task A_delivery_state_is_stored_listed_by_it_and_the_processing_state_is_named_apart()
+    {
+        const string token = "B6D711FCDE4D4FD5936544120E713976";
+        var name = await InstanceAsync("evolution", token);
+        string Update(string id, string status) => $$$"""
+            {"event":"messages.update","instance":"{{{name}}}","data":{"keyId":"{{{id}}}","remoteJid":"5511999998888@s.whatsapp.net",
+             "fromMe":true,"status":"{{{status}}}","instanceId":"bae4c1f0"},"date_time":"2025-11-21T21:22:41.518Z",
+             "sender":"5511988887777@s.whatsapp.net","apikey":"{{{token}}}"}
+            """;
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Update("3EB0S1", "READ")).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Update("3EB0S2", "ERROR")).ExpectAsync(HttpStatusCode.OK);
+        await Eventually.Until(() => ApiClient.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+            p => p.GetProperty("items").GetArrayLength() == 2, Api.Deadline, "both statuses stored");
+
+        var failed = await ApiClient.GetAsync($"/api/events?instance={name}&delivery_status=failed").ExpectAsync(HttpStatusCode.OK);
+        var item = Assert.Single(failed.GetProperty("items").EnumerateArray());
+        Assert.Equal("failed", item.GetProperty("delivery_status").GetString());
+        Assert.Equal("3EB0S2", item.GetProperty("reply_to").GetString());
+        var one = await ApiClient.GetAsync($"/api/events/{item.GetProperty("id").GetString()}").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("failed", one.GetProperty("delivery_status").GetString());
+        Assert.True(one.TryGetProperty("processing_status", out _));
+        Assert.False(one.TryGetProperty("status", out _));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
