@@ -126,7 +126,7 @@ public static class TaskLifecycle
             Attempt = s.Attempt + 1,
             StartedAt = now,
             UpdatedAt = now,
-            DueAt = null,
+            // Kept: when the attempt was due stays readable (and measures how late it started); nothing reads it to schedule a running task.
             LeaseOwner = c.Owner,
             LeaseExpiresAt = now + c.LeaseDuration,
         }, TaskEventType.Executing);
@@ -309,8 +309,9 @@ public static class TaskLifecycle
         ? s with { Status = TaskStatus.Scheduled, UpdatedAt = now }
         : s with { Status = TaskStatus.Queued, DueAt = null, UpdatedAt = now };
 
+    /// <summary>Ended: a task that ran keeps the due time of its last attempt; one that never ran has none left.</summary>
     private static TaskInfo Finished(TaskInfo s, TaskStatus status, DateTimeOffset now) =>
-        s with { Status = status, FinishedAt = now, UpdatedAt = now, LeaseOwner = null, LeaseExpiresAt = null, DueAt = null };
+        s with { Status = status, FinishedAt = now, UpdatedAt = now, LeaseOwner = null, LeaseExpiresAt = null, DueAt = s.StartedAt is null ? null : s.DueAt };
 
     /// <summary>Rejects reports about an attempt that is not the one running now (late, duplicate or for a finished task).</summary>
     private static Transition? CurrentAttempt(TaskInfo s, int attempt)

@@ -42,19 +42,19 @@ public static class TaskSpecValidator
         }
         if (spec.Delay is { } delay && (delay < TimeSpan.Zero || delay > limits.MaxDelay))
         {
-            return Invalid($"Delay {delay} is out of range [0, {limits.MaxDelay}].");
+            return Invalid($"delaySeconds {Seconds(delay)} is out of range [0, {Seconds(limits.MaxDelay)}].");
         }
         if (spec.RunAt is { } runAt && runAt - now > limits.MaxDelay)
         {
-            return Invalid($"runAt {runAt:O} is more than {limits.MaxDelay} away.");
+            return Invalid($"runAt {runAt:O} is more than {Seconds(limits.MaxDelay)} seconds away.");
         }
         if (spec.Timeout is { } timeout && (timeout <= TimeSpan.Zero || timeout > limits.MaxTimeout))
         {
-            return Invalid($"Timeout {timeout} is out of range (0, {limits.MaxTimeout}].");
+            return Invalid($"timeoutSeconds {Seconds(timeout)} is out of range (0, {Seconds(limits.MaxTimeout)}].");
         }
         if (spec.ResultTtl is { } ttl && (ttl < TimeSpan.Zero || ttl > limits.MaxDelay))
         {
-            return Invalid($"Result TTL {ttl} is out of range [0, {limits.MaxDelay}].");
+            return Invalid($"resultTtlSeconds {Seconds(ttl)} is out of range [0, {Seconds(limits.MaxDelay)}].");
         }
         if (spec.IdempotencyKey is { } key && (key.Length == 0 || key.Length > TaskIds.MaxIdempotencyKeyLength))
         {
@@ -188,14 +188,22 @@ public static class TaskSpecValidator
         }
         if (retry.InitialDelay < TimeSpan.Zero || retry.MaxDelay < retry.InitialDelay || retry.MaxDelay > limits.MaxDelay)
         {
-            return Invalid("Retry delays must satisfy 0 <= initialDelay <= maxDelay <= the delay limit.");
+            return Invalid($"Retry delays must satisfy 0 <= initialDelaySeconds <= maxDelaySeconds <= {Seconds(limits.MaxDelay)}.");
         }
         if (double.IsNaN(retry.Multiplier) || retry.Multiplier < 1 || retry.Multiplier > 10)
         {
             return Invalid($"Retry multiplier {retry.Multiplier} is out of range [1, 10].");
         }
+        if (retry.NonRetryableErrors.Count > TextLimits.MaxNonRetryableErrors
+            || retry.NonRetryableErrors.Any(e => string.IsNullOrWhiteSpace(e) || e.Length > TextLimits.ErrorType))
+        {
+            return Invalid($"nonRetryableErrors holds at most {TextLimits.MaxNonRetryableErrors} error types of 1 to {TextLimits.ErrorType} characters.");
+        }
         return null;
     }
 
     private static TaskValidationException Invalid(string message) => new(ErrorCodes.Validation, message);
+
+    /// <summary>A duration as the API takes it: seconds (fractions kept to the millisecond).</summary>
+    public static string Seconds(TimeSpan duration) => duration.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -39,6 +39,7 @@ public static class EventPayload
             ["recipient_handle"] = e.RecipientHandle,
             ["chat_id"] = e.ChatId,
             ["content_type"] = e.ContentType,
+            ["delivery_status"] = e.DeliveryStatus,
             ["text"] = e.Text,
             ["media"] = e.Media is { } media
                 ? new JsonObject { ["url"] = media.Url, ["mime_type"] = media.MimeType, ["size"] = media.Size, ["caption"] = media.Caption }

@@ -59,7 +59,8 @@ public sealed class RouteMatcher
             || (r.Provider is not null && r.Provider != e.Provider)
             || (r.Instance is not null && r.Instance != e.Instance)
             || (r.EventType is not null && r.EventType != e.EventType)
-            || (r.ContentType is not null && r.ContentType != e.ContentType))
+            || (r.ContentType is not null && r.ContentType != e.ContentType)
+            || (r.DeliveryStatus is not null && r.DeliveryStatus != e.DeliveryStatus))
         {
             return false;
         }

@@ -18,6 +18,8 @@ public sealed record RouteRule
     public string? EventType { get; init; }
     /// <summary>Match this content type only.</summary>
     public string? ContentType { get; init; }
+    /// <summary>Match status events in this delivery state only (sent, delivered, read, failed, ...).</summary>
+    public string? DeliveryStatus { get; init; }
     /// <summary>Match texts starting with this (ordinal).</summary>
     public string? TextPrefix { get; init; }
     /// <summary>Match texts this .NET regular expression finds a match in (run with a time limit).</summary>

@@ -14,7 +14,8 @@ namespace OmniActors.Routing;
 public sealed class RouteRules(EventDatabase db, IOptions<WebhookOptions> options, TimeProvider time) : IDisposable
 {
     private const string Columns =
-        "id, name, provider, instance, event_type, content_type, text_prefix, text_regex, action, queue, payload_template, enabled, created_at, updated_at";
+        "id, name, provider, instance, event_type, content_type, text_prefix, text_regex, action, queue, payload_template, enabled, created_at, updated_at, " +
+        "delivery_status";
 
     private readonly WebhookOptions _options = options.Value;
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -52,7 +53,7 @@ public sealed class RouteRules(EventDatabase db, IOptions<WebhookOptions> option
         var stored = rule with { CreatedAt = now, UpdatedAt = now };
         var inserted = await db.WriteAsync(SqlStatement.Of(
             $"INSERT INTO omni_routes ({Columns}) VALUES (@id, @name, @provider, @instance, @event_type, @content_type, @text_prefix, @text_regex, " +
-            "@action, @queue, @template, @enabled, @now, @now) ON CONFLICT (id) DO NOTHING",
+            "@action, @queue, @template, @enabled, @now, @now, @delivery_status) ON CONFLICT (id) DO NOTHING",
             [.. Bind(stored), ("@now", now.ToUnixTimeMilliseconds())]));
         if (inserted == 0)
         {
@@ -72,7 +73,7 @@ public sealed class RouteRules(EventDatabase db, IOptions<WebhookOptions> option
         var updated = await db.WriteAsync(SqlStatement.Of(
             "UPDATE omni_routes SET name = @name, provider = @provider, instance = @instance, event_type = @event_type, content_type = @content_type, " +
             "text_prefix = @text_prefix, text_regex = @text_regex, action = @action, queue = @queue, payload_template = @template, enabled = @enabled, " +
-            "updated_at = @now WHERE id = @id",
+            "delivery_status = @delivery_status, updated_at = @now WHERE id = @id",
             [.. Bind(stored), ("@now", now.ToUnixTimeMilliseconds())]));
         if (updated == 0)
         {
@@ -94,7 +95,7 @@ public sealed class RouteRules(EventDatabase db, IOptions<WebhookOptions> option
     [
         ("@id", r.Id), ("@name", r.Name), ("@provider", r.Provider), ("@instance", r.Instance), ("@event_type", r.EventType),
         ("@content_type", r.ContentType), ("@text_prefix", r.TextPrefix), ("@text_regex", r.TextRegex), ("@action", r.Action),
-        ("@queue", r.Queue), ("@template", r.PayloadTemplate), ("@enabled", r.Enabled ? 1L : 0L),
+        ("@queue", r.Queue), ("@template", r.PayloadTemplate), ("@enabled", r.Enabled ? 1L : 0L), ("@delivery_status", r.DeliveryStatus),
     ];
 
     private async Task<Snapshot> LoadAsync(CancellationToken cancellationToken)
@@ -143,6 +144,7 @@ public sealed class RouteRules(EventDatabase db, IOptions<WebhookOptions> option
             Enabled = r.WholeNumber(11) != 0,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(12)),
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(13)),
+            DeliveryStatus = r.NullableString(14),
         };
     }
 

@@ -15,7 +15,7 @@ public sealed class EventStore(EventDatabase db)
     private const string EventColumns =
         "id, provider, instance, provider_event_id, event_type, direction, sender_identity_id, sender_handle, sender_name, " +
         "recipient_identity_id, recipient_handle, chat_id, content_type, text, media_url, media_mime_type, media_size, media_caption, " +
-        "reply_to, raw_id, metadata, status, retry_count, provider_timestamp, received_at, processed_at";
+        "reply_to, raw_id, metadata, status, retry_count, provider_timestamp, received_at, processed_at, delivery_status";
 
     /// <summary>The id of the event a provider event id names within an instance (stable across redeliveries).</summary>
     public static string EventId(string provider, string instance, string providerEventId) =>
@@ -69,14 +69,14 @@ public sealed class EventStore(EventDatabase db)
         var insert = SqlStatement.Of(
             $"INSERT INTO omni_events ({EventColumns}) VALUES (@id, @provider, @instance, @peid, @type, @direction, @sender_id, @sender, @sender_name, " +
             "@recipient_id, @recipient, @chat, @content_type, @text, @media_url, @media_mime, @media_size, @media_caption, @reply_to, @raw_id, @metadata, " +
-            "@status, @retry, @provider_ts, @received, @processed) ON CONFLICT (id) DO NOTHING",
+            "@status, @retry, @provider_ts, @received, @processed, @delivery) ON CONFLICT (id) DO NOTHING",
             ("@id", e.Id), ("@provider", e.Provider), ("@instance", e.Instance), ("@peid", e.ProviderEventId), ("@type", e.EventType),
             ("@direction", e.Direction), ("@sender_id", e.SenderIdentityId), ("@sender", e.SenderHandle), ("@sender_name", e.SenderName),
             ("@recipient_id", e.RecipientIdentityId), ("@recipient", e.RecipientHandle), ("@chat", e.ChatId), ("@content_type", e.ContentType),
             ("@text", e.Text), ("@media_url", e.Media?.Url), ("@media_mime", e.Media?.MimeType), ("@media_size", e.Media?.Size),
             ("@media_caption", e.Media?.Caption), ("@reply_to", e.ReplyTo), ("@raw_id", e.RawId), ("@metadata", e.Metadata), ("@status", e.Status),
             ("@retry", (long)e.RetryCount), ("@provider_ts", e.ProviderTimestamp?.ToUnixTimeMilliseconds()), ("@received", e.ReceivedAt.ToUnixTimeMilliseconds()),
-            ("@processed", e.ProcessedAt?.ToUnixTimeMilliseconds()));
+            ("@processed", e.ProcessedAt?.ToUnixTimeMilliseconds()), ("@delivery", e.DeliveryStatus));
         var rows = rawDone is null
             ? [await db.WriteAsync(insert)]
             : await db.WriteAsync([insert, RawProcessed(rawDone, e.ProcessedAt ?? e.ReceivedAt)]);
@@ -113,6 +113,11 @@ public sealed class EventStore(EventDatabase db)
         {
             where.Add("chat_id = @chat");
             parameters.Add(("@chat", query.Chat));
+        }
+        if (query.DeliveryStatus is not null)
+        {
+            where.Add("delivery_status = @delivery");
+            parameters.Add(("@delivery", query.DeliveryStatus));
         }
         if (query.Identity is not null)
         {
@@ -197,6 +202,7 @@ public sealed class EventStore(EventDatabase db)
             ProviderTimestamp = r.NullableTime(23),
             ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.WholeNumber(24)),
             ProcessedAt = r.NullableTime(25),
+            DeliveryStatus = r.NullableString(26),
         };
     }
 }

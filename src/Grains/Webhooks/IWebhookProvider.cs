@@ -44,6 +44,10 @@ public interface IWebhookProvider
     /// <see cref="OmniEventTypes.Unknown"/> event; it never throws on valid JSON.</summary>
     IReadOnlyList<NormalizedEvent> Normalize(JsonElement payload);
 
+    /// <summary>When the request says it was signed, for providers that sign a timestamp (Discord); null for the others
+    /// or when the request carries none. The ingress refuses a verified request signed too long ago or ahead (replays).</summary>
+    DateTimeOffset? SignedAt(WebhookRequest request) => null;
+
     /// <summary>The JSON the provider requires as the answer instead of a plain acknowledgement (Discord PING gets
     /// <c>{"type":1}</c>); null when a plain acknowledgement will do.</summary>
     string? ImmediateReply(JsonElement payload);

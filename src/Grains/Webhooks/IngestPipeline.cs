@@ -180,6 +180,7 @@ public sealed partial class IngestPipeline(
             RawId = raw.Id,
             Metadata = n.Metadata?.ToJsonString(),
             Status = EventStatuses.Pending,
+            DeliveryStatus = n.Status,
             RetryCount = raw.Attempts,
             ProviderTimestamp = n.ProviderTimestamp,
             ReceivedAt = raw.ReceivedAt,

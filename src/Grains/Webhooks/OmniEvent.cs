@@ -41,6 +41,8 @@ public sealed record OmniEvent
     public string? Metadata { get; init; }
     /// <summary><c>pending</c> (stored, not routed yet) or <c>processed</c>.</summary>
     public string Status { get; init; } = EventStatuses.Pending;
+    /// <summary>For a <see cref="OmniEventTypes.Status"/> event: the delivery state (sent, delivered, read, failed, ...); otherwise null.</summary>
+    public string? DeliveryStatus { get; init; }
     /// <summary>Times ingest was retried for this event.</summary>
     public int RetryCount { get; init; }
     /// <summary>When the provider says it happened.</summary>
@@ -67,6 +69,9 @@ public sealed record RawCapture(string Id, string Provider, string Instance, str
 /// <summary>Filters of the recent-events query; every filter is optional.</summary>
 public sealed record EventQuery
 {
+    /// <summary>Only status events in this delivery state (sent, delivered, read, failed, ...).</summary>
+    public string? DeliveryStatus { get; init; }
+
     /// <summary>Instance name.</summary>
     public string? Instance { get; init; }
     /// <summary>Chat id.</summary>

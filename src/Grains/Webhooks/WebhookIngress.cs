@@ -20,6 +20,8 @@ public enum WebhookOutcome
     SignatureMissing,
     /// <summary>A signature or token that does not verify.</summary>
     SignatureInvalid,
+    /// <summary>A valid signature over a timestamp outside <see cref="WebhookOptions.SignatureMaxAge"/> (a replay).</summary>
+    SignatureStale,
     /// <summary>Not valid JSON.</summary>
     Malformed,
 }
@@ -40,6 +42,7 @@ public sealed partial class WebhookIngress(
     WebhookMetrics metrics,
     WebhookLifecycle lifecycle,
     TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<WebhookOptions> options,
     ILogger<WebhookIngress> logger)
 {
     /// <summary>Checks, stores and acknowledges one webhook POST.</summary>
@@ -56,14 +59,18 @@ public sealed partial class WebhookIngress(
             metrics.Request(provider.Name, "unknown_instance");
             return new WebhookResult(WebhookOutcome.UnknownInstance);
         }
-        var verification = provider.Verify(new WebhookRequest(headers, body), secrets);
-        if (verification != WebhookVerification.Verified)
+        var request = new WebhookRequest(headers, body);
+        var verification = provider.Verify(request, secrets);
+        var stale = verification == WebhookVerification.Verified && provider.SignedAt(request) is { } signedAt
+            && (signedAt - time.GetUtcNow()).Duration() > options.Value.SignatureMaxAge;
+        if (verification != WebhookVerification.Verified || stale)
         {
-            var outcome = verification == WebhookVerification.Missing ? "signature_missing" : "signature_invalid";
+            var outcome = verification == WebhookVerification.Missing ? "signature_missing" : stale ? "signature_stale" : "signature_invalid";
             metrics.Request(provider.Name, outcome);
             LogRejected(provider.Name, instance, outcome);
             lifecycle.OnRejected(provider.Name, instance, outcome);
-            return new WebhookResult(verification == WebhookVerification.Missing ? WebhookOutcome.SignatureMissing : WebhookOutcome.SignatureInvalid);
+            return new WebhookResult(verification == WebhookVerification.Missing ? WebhookOutcome.SignatureMissing
+                : stale ? WebhookOutcome.SignatureStale : WebhookOutcome.SignatureInvalid);
         }
         string? reply;
         try

@@ -11,6 +11,9 @@ public sealed class WebhookOptions
     /// <summary>Largest webhook body accepted, in bytes; larger gets 413.</summary>
     [Range(1024, 64L * 1024 * 1024)] public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>Furthest a signed timestamp (Discord's <c>X-Signature-Timestamp</c>) may lie from now, either way; older is a replay.</summary>
+    public TimeSpan SignatureMaxAge { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How long verified raw bodies are kept.</summary>
     public TimeSpan RawRetention { get; set; } = TimeSpan.FromDays(30);
 

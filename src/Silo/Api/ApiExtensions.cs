@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -17,6 +18,9 @@ public static class ApiExtensions
 {
     /// <summary>Where Prometheus scrapes the metrics.</summary>
     public const string MetricsPath = "/metrics";
+
+    /// <summary>Where the OpenAPI document is served (<c>/openapi/v1.json</c>).</summary>
+    public const string OpenApiPath = "/openapi";
 
     /// <summary>Where the Orleans cluster dashboard is mounted.</summary>
     public const string OrleansDashboardPath = "/orleans";
@@ -36,8 +40,12 @@ public static class ApiExtensions
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = api.MaxRequestBodyBytes);
         // Unreadable bodies and query values throw, so they reach the one problem mapping (with a code) in every environment.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // Ours first: the problem details service takes the first writer that accepts, and ours accepts every request.
+        services.AddSingleton<IProblemDetailsWriter, ProblemWriter>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
+        // ProblemWriter logs every 5xx (with its trace id) and each refusal at Debug: the middleware's own log would repeat it.
+        services.Configure<ExceptionHandlerOptions>(o => o.SuppressDiagnosticsCallback = _ => true);
         services.AddOpenApi();
         services.AddSingleton<ApiKeyFilter>();
         services.AddOmniActorsDashboard(configuration);
@@ -58,10 +66,17 @@ public static class ApiExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.UseRequestBodyLimits();
+        // The document describes the API, so it is guarded as the API is unless OmniActors:Api:ProtectOpenApi says otherwise.
+        if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectOpenApi ?? app.Services.GetRequiredService<ApiKeyFilter>().Required)
+        {
+            ApiKeyFilter.RequireApiKeyFor(app, OpenApiPath);
+        }
+        app.MapOpenApi(OpenApiPath + "/{documentName}.json");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
-        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
+        // Every /api route takes a settings-sized body unless it states a larger one (a task, a batch).
+        var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().CheckPathValues().WithBodyLimit(RequestBodyLimits.Settings);
         api.MapTasks().MapQueues().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
         api.MapEventLog().MapEventStream();
         api.MapWebhookInstances().MapEvents().MapIdentities().MapRoutes();

@@ -23,16 +23,17 @@ internal static class ApprovalsEndpoints
             return new TaskPageDto(page.Items.Select(TaskDto.From).ToList(), page.NextCursor);
         }).WithName("ListApprovals").WithSummary("Tasks awaiting approval, newest first.");
         approvals.MapPost("/{taskId}/accept", (string taskId, DecisionRequest? body, IGrainFactory grains) =>
-            Decide(grains, taskId, body, ApprovalAction.Accept)).WithName("AcceptTask");
+            Decide(grains, taskId, body, ApprovalAction.Accept)).WithBodyLimit(RequestBodyLimits.OneTask).WithName("AcceptTask");
         approvals.MapPost("/{taskId}/modify", (string taskId, DecisionRequest? body, IGrainFactory grains) =>
-            Decide(grains, taskId, body, ApprovalAction.Modify)).WithName("ModifyTask").WithSummary("Replace the payload, then run.");
+            Decide(grains, taskId, body, ApprovalAction.Modify)).WithBodyLimit(RequestBodyLimits.OneTask).WithName("ModifyTask").WithSummary("Replace the payload, then run.");
         approvals.MapPost("/{taskId}/reject", (string taskId, DecisionRequest? body, IGrainFactory grains) =>
-            Decide(grains, taskId, body, ApprovalAction.Reject)).WithName("RejectTask");
+            Decide(grains, taskId, body, ApprovalAction.Reject)).WithBodyLimit(RequestBodyLimits.OneTask).WithName("RejectTask");
         approvals.MapPost("/{taskId}/takeover", (string taskId, DecisionRequest? body, IGrainFactory grains) =>
-            Decide(grains, taskId, body, ApprovalAction.TakeOver)).WithName("TakeOverTask").WithSummary("End it succeeded with a person's result.");
+            Decide(grains, taskId, body, ApprovalAction.TakeOver)).WithBodyLimit(RequestBodyLimits.OneTask).WithName("TakeOverTask").WithSummary("End it succeeded with a person's result.");
         return api;
     }
 
+    /// <summary>A decision may carry a new payload (modify) or a result (take over), as large as a task's: <see cref="RequestBodyLimits.OneTask"/>.</summary>
     private static async Task<TaskDto> Decide(IGrainFactory grains, string taskId, DecisionRequest? body, ApprovalAction action)
     {
         var request = (body ?? throw new TaskValidationException("A JSON body with \"by\" is required.")).ToRequest(action);

@@ -11,13 +11,13 @@ internal static class EventsEndpoints
     public static RouteGroupBuilder MapEvents(this RouteGroupBuilder api)
     {
         var events = api.MapGroup("/events").WithTags("Events");
-        events.MapGet("/", List).WithName("ListEvents").WithSummary("Recent events by instance, chat, identity and time range, newest first, paged.");
+        events.MapGet("/", List).WithName("ListEvents").WithSummary("Recent events by instance, chat, identity, delivery status and time range, newest first, paged.");
         events.MapGet("/{id}", Get).WithName("GetEvent").WithSummary("One event with its raw payload (null once purged by retention).");
         return api;
     }
 
     private static async Task<IResult> List(string? instance, string? chat, string? identity, DateTimeOffset? from, DateTimeOffset? to, int? limit,
-        string? cursor, EventStore store, CancellationToken cancellationToken)
+        string? cursor, [Microsoft.AspNetCore.Mvc.FromQuery(Name = "delivery_status")] string? deliveryStatus, EventStore store, CancellationToken cancellationToken)
     {
         if (limit is < 1 or > 500)
         {
@@ -27,6 +27,7 @@ internal static class EventsEndpoints
         {
             Instance = instance,
             Chat = chat,
+            DeliveryStatus = string.IsNullOrEmpty(deliveryStatus) ? null : Text.AtMost("delivery_status", deliveryStatus, Domain.TextLimits.Filter),
             Identity = identity,
             From = from,
             To = to,
@@ -43,7 +44,8 @@ internal static class EventsEndpoints
     {
         var e = await store.GetEventAsync(id, cancellationToken) ?? throw new NotFoundException($"Event {id} does not exist.");
         var json = EventPayload.ToJson(e);
-        json["status"] = e.Status;
+        // The processing state (pending, processed), named so nobody reads it as a message's delivery state.
+        json["processing_status"] = e.Status;
         json["retry_count"] = e.RetryCount;
         json["processed_at"] = e.ProcessedAt?.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         if (e.RawId is not null && await store.GetRawAsync(e.RawId, cancellationToken) is { } raw)

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using OmniActors.Actions;
+using OmniActors.Domain;
 using OmniActors.Errors;
 using OmniActors.Routing;
 
@@ -11,9 +13,9 @@ internal static class RoutesEndpoints
     {
         var group = api.MapGroup("/routes").WithTags("Routing");
         group.MapGet("/", List).WithName("ListRoutes");
-        group.MapPost("/", Create).WithName("CreateRoute").WithSummary("Create a rule (400 on an invalid regex, template or unknown action).");
+        group.MapPost("/", Create).Accepts<RouteRequest>("application/json").WithName("CreateRoute").WithSummary("Create a rule (400 on an invalid regex, template or unknown action).");
         group.MapGet("/{id}", Get).WithName("GetRoute");
-        group.MapPut("/{id}", Replace).WithName("ReplaceRoute");
+        group.MapPut("/{id}", Replace).Accepts<RouteRequest>("application/json").WithName("ReplaceRoute");
         group.MapDelete("/{id}", Delete).WithName("DeleteRoute");
         return api;
     }
@@ -41,35 +43,48 @@ internal static class RoutesEndpoints
         await rules.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : throw new NotFoundException($"Route {id} does not exist.");
 
     /// <summary>Body of create and replace. The payload template is any JSON value (default: the canonical event).</summary>
-    internal sealed record RouteRequest(string? Id, string? Name, string? Provider, string? Instance, string? EventType, string? ContentType,
-        string? TextPrefix, string? TextRegex, string? Action, string? Queue, System.Text.Json.JsonElement? PayloadTemplate, bool? Enabled)
+    internal sealed record RouteRequest(string? Id, string? Name, string? Provider, string? Instance,
+        [property: JsonPropertyName("event_type")] string? EventType,
+        [property: JsonPropertyName("content_type")] string? ContentType,
+        [property: JsonPropertyName("text_prefix")] string? TextPrefix,
+        [property: JsonPropertyName("text_regex")] string? TextRegex,
+        string? Action, string? Queue,
+        [property: JsonPropertyName("payload_template")] System.Text.Json.JsonElement? PayloadTemplate,
+        bool? Enabled,
+        [property: JsonPropertyName("delivery_status")] string? DeliveryStatus = null)
     {
         public RouteRule ToRule(string id, ActionRegistry actions)
         {
-            if (id.Length is 0 or > 128)
+            if (string.IsNullOrWhiteSpace(id) || id.Length > TextLimits.Id || id.Any(char.IsControl))
             {
-                throw new TaskValidationException(ErrorCodes.Validation, "\"id\" must be 1 to 128 characters.");
+                throw new TaskValidationException(ErrorCodes.Validation, $"\"id\" must be 1 to {TextLimits.Id} characters, not blank, without control characters.");
             }
             var action = EventApiJson.Required(Action, "action");
             if (!actions.Contains(action))
             {
-                throw new TaskValidationException(ErrorCodes.UnknownAction, $"Action '{action}' is not registered on this cluster.");
+                throw new TaskValidationException(ErrorCodes.UnknownAction, $"Action '{Names.Shorten(action)}' is not registered on this cluster.");
+            }
+            var template = PayloadTemplate is { ValueKind: not System.Text.Json.JsonValueKind.Undefined and not System.Text.Json.JsonValueKind.Null } t
+                ? t.GetRawText()
+                : null;
+            if (template is not null && System.Text.Encoding.UTF8.GetByteCount(template) > TextLimits.TemplateBytes)
+            {
+                throw new TaskValidationException(ErrorCodes.Validation, $"\"payload_template\" is at most {TextLimits.TemplateBytes} bytes.");
             }
             return new RouteRule
             {
                 Id = id,
-                Name = Name ?? id,
-                Provider = Blank(Provider),
-                Instance = Blank(Instance),
-                EventType = Blank(EventType),
-                ContentType = Blank(ContentType),
-                TextPrefix = string.IsNullOrEmpty(TextPrefix) ? null : TextPrefix,
-                TextRegex = string.IsNullOrEmpty(TextRegex) ? null : TextRegex,
+                Name = Text.AtMost("name", Name, TextLimits.Label) ?? id,
+                Provider = Names.CheckOptional("provider", Provider),
+                Instance = Names.CheckOptional("instance", Instance),
+                EventType = Text.AtMost("event_type", Blank(EventType), TextLimits.Filter),
+                ContentType = Text.AtMost("content_type", Blank(ContentType), TextLimits.Filter),
+                DeliveryStatus = Text.AtMost("delivery_status", Blank(DeliveryStatus), TextLimits.Filter),
+                TextPrefix = Text.AtMost("text_prefix", string.IsNullOrEmpty(TextPrefix) ? null : TextPrefix, TextLimits.Pattern),
+                TextRegex = Text.AtMost("text_regex", string.IsNullOrEmpty(TextRegex) ? null : TextRegex, TextLimits.Pattern),
                 Action = action,
-                Queue = Blank(Queue),
-                PayloadTemplate = PayloadTemplate is { ValueKind: not System.Text.Json.JsonValueKind.Undefined and not System.Text.Json.JsonValueKind.Null } t
-                    ? t.GetRawText()
-                    : null,
+                Queue = Names.CheckOptional("queue", Queue),
+                PayloadTemplate = template,
                 Enabled = Enabled ?? true,
             };
         }

@@ -11,7 +11,7 @@ internal static class SchedulesEndpoints
     public static RouteGroupBuilder MapSchedules(this RouteGroupBuilder api)
     {
         var schedules = api.MapGroup("/schedules").WithTags("Schedules");
-        schedules.MapPut("/{name}", Upsert).WithName("UpsertSchedule")
+        schedules.MapPut("/{name}", Upsert).WithBodyLimit(RequestBodyLimits.OneTask).WithName("UpsertSchedule")
             .WithSummary("Create (201) or update (200) a cron, interval or one-shot schedule and its task template.");
         schedules.MapGet("/", List).WithName("ListSchedules").WithSummary("Every schedule with its next fire time, by name.");
         schedules.MapGet("/{name}", async (string name, IGrainFactory grains) =>

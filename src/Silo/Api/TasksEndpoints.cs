@@ -9,11 +9,14 @@ internal static class TasksEndpoints
 {
     private static readonly TimeSpan MaxWaitPerCall = TimeSpan.FromSeconds(20);
 
+    /// <summary>Longest <c>waitSeconds</c> honoured; a longer wait is cut to it.</summary>
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(120);
+
     public static RouteGroupBuilder MapTasks(this RouteGroupBuilder api)
     {
         var tasks = api.MapGroup("/tasks").WithTags("Tasks");
-        tasks.MapPost("/", Enqueue).WithName("EnqueueTask").WithSummary("Enqueue a task (idempotent under an idempotency key).");
-        tasks.MapPost("/batch", EnqueueBatch).WithName("EnqueueTasks").WithSummary("Enqueue many tasks; each item succeeds or fails on its own.");
+        tasks.MapPost("/", Enqueue).WithBodyLimit(RequestBodyLimits.OneTask).WithName("EnqueueTask").WithSummary("Enqueue a task (idempotent under an idempotency key).");
+        tasks.MapPost("/batch", EnqueueBatch).WithBodyLimit(RequestBodyLimits.Batch(api)).WithName("EnqueueTasks").WithSummary("Enqueue many tasks; each item succeeds or fails on its own.");
         tasks.MapGet("/", List).WithName("ListTasks").WithSummary("List tasks by queue and status, newest first, paged.");
         tasks.MapGet("/{id}", Get).WithName("GetTask");
         tasks.MapGet("/{id}/result", WaitForResult).WithName("WaitForTaskResult")
@@ -88,7 +91,11 @@ internal static class TasksEndpoints
 
     private static async Task<IResult> WaitForResult(string id, double? waitSeconds, IGrainFactory grains, CancellationToken cancellationToken)
     {
-        var wait = TimeSpan.FromSeconds(Math.Clamp(waitSeconds ?? 0, 0, 120));
+        if (waitSeconds is { } asked && (!double.IsFinite(asked) || asked < 0))
+        {
+            throw new TaskValidationException($"\"waitSeconds\" must be a number of seconds from 0 to {MaxWait.TotalSeconds}; got {asked.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+        var wait = TimeSpan.FromSeconds(Math.Min(waitSeconds ?? 0, MaxWait.TotalSeconds));
         var deadline = DateTimeOffset.UtcNow + wait;
         var grain = grains.GetGrain<ITaskGrain>(id);
         var task = await grain.Get() ?? throw new NotFoundException($"Task {id} does not exist.");
@@ -102,7 +109,7 @@ internal static class TasksEndpoints
     }
 
     private static async Task<TaskDto> Cancel(string id, CancelRequest? request, IGrainFactory grains) =>
-        TaskDto.From(await grains.GetGrain<ITaskGrain>(id).Cancel(request?.Reason));
+        TaskDto.From(await grains.GetGrain<ITaskGrain>(id).Cancel(Text.AtMost("reason", request?.Reason, Domain.TextLimits.Reason)));
 }
 
 /// <summary>Body of a cancel call.</summary>

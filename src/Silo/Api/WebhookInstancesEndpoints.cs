@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using OmniActors.Domain;
 using OmniActors.Errors;
 using OmniActors.Webhooks;
 using OmniActors.Webhooks.Providers;
@@ -7,15 +9,13 @@ namespace OmniActors.Silo.Api;
 /// <summary><c>/api/webhook-instances</c>: configure provider instances. Secrets go in and never come back out.</summary>
 internal static class WebhookInstancesEndpoints
 {
-    private const int MaxNameLength = 128;
-
     public static RouteGroupBuilder MapWebhookInstances(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/webhook-instances").WithTags("Webhooks");
         group.MapGet("/", List).WithName("ListWebhookInstances");
-        group.MapPost("/", Create).WithName("CreateWebhookInstance").WithSummary("Create an instance (409 when it exists).");
+        group.MapPost("/", Create).Accepts<WebhookInstanceRequest>("application/json").WithName("CreateWebhookInstance").WithSummary("Create an instance (409 when it exists).");
         group.MapGet("/{provider}/{instance}", Get).WithName("GetWebhookInstance");
-        group.MapPut("/{provider}/{instance}", Put).WithName("PutWebhookInstance").WithSummary("Create or replace an instance.");
+        group.MapPut("/{provider}/{instance}", Put).Accepts<WebhookInstanceRequest>("application/json").WithName("PutWebhookInstance").WithSummary("Create or replace an instance.");
         group.MapDelete("/{provider}/{instance}", Delete).WithName("DeleteWebhookInstance");
         return api;
     }
@@ -54,21 +54,19 @@ internal static class WebhookInstancesEndpoints
             : throw new NotFoundException($"No {provider} instance is named '{instance}'.");
 
     /// <summary>Body of create and replace.</summary>
-    internal sealed record WebhookInstanceRequest(string? Provider, string? Instance, string? Secret, string? VerifyToken, bool? Enabled)
+    internal sealed record WebhookInstanceRequest(string? Provider, string? Instance, string? Secret,
+        [property: JsonPropertyName("verify_token")] string? VerifyToken, bool? Enabled)
     {
         public WebhookInstanceSecrets ToSecrets(WebhookProviders providers, string? provider, string? instance)
         {
             var p = EventApiJson.Required(provider, "provider");
-            var i = EventApiJson.Required(instance, "instance");
+            var i = Names.Check("instance", EventApiJson.Required(instance, "instance"));
             if (!providers.TryGet(p, out var known))
             {
-                throw new TaskValidationException(ErrorCodes.Validation, $"\"provider\" '{p}' is not one of: {string.Join(", ", providers.Names.Order(StringComparer.Ordinal))}.");
+                throw new TaskValidationException(ErrorCodes.Validation, $"\"provider\" '{Names.Shorten(p)}' is not one of: {string.Join(", ", providers.Names.Order(StringComparer.Ordinal))}.");
             }
-            if (i.Length > MaxNameLength || i.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
-            {
-                throw new TaskValidationException(ErrorCodes.Validation, $"\"instance\" must be 1 to {MaxNameLength} letters, digits, '-', '_' or '.'.");
-            }
-            return new WebhookInstanceSecrets(known.Name, i, EventApiJson.Required(Secret, "secret"), string.IsNullOrEmpty(VerifyToken) ? null : VerifyToken);
+            return new WebhookInstanceSecrets(known.Name, i, Text.Required("secret", Secret, TextLimits.Secret),
+                string.IsNullOrEmpty(VerifyToken) ? null : Text.AtMost("verify_token", VerifyToken, TextLimits.Secret));
         }
     }
 

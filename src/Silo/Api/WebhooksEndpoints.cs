@@ -14,9 +14,15 @@ internal static class WebhooksEndpoints
 {
     public static WebApplication MapWebhooks(this WebApplication app)
     {
-        var hooks = app.MapGroup("/webhooks").WithTags("Webhooks");
+        // The server stops reading at the webhook limit too (a chunked body included); Receive answers 413 with a code.
+        var hooks = app.MapGroup("/webhooks").WithTags("Webhooks").CheckPathValues()
+            .WithBodyLimit(app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.MaxBodyBytes, ErrorCodes.PayloadTooLarge);
         hooks.MapPost("/{provider}/{instance}", Receive).WithName("ReceiveWebhook")
             .WithSummary("Receive a provider webhook: 200 once stored, 401 unsigned or forged, 400 malformed, 404 unknown, 413 too large.");
+        // Evolution's webhook_by_events appends the event's name (/messages-upsert): the body names the event too, so
+        // the suffix only has to be accepted, never trusted.
+        hooks.MapPost("/{provider}/{instance}/{event}", ReceiveByEvent).WithName("ReceiveWebhookByEvent")
+            .WithSummary("Evolution's webhook_by_events URL (the event name appended); as POST /webhooks/evolution/{instance}.");
         hooks.MapGet("/{provider}/{instance}", Handshake).WithName("WebhookHandshake")
             .WithSummary("WhatsApp Cloud subscription handshake (hub.mode, hub.verify_token, hub.challenge).");
         return app;
@@ -53,8 +59,22 @@ internal static class WebhooksEndpoints
                 "The request carries no signature or token.", WebhookErrorCodes.SignatureMissing),
             WebhookOutcome.SignatureInvalid => Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized",
                 "The request's signature or token does not verify.", WebhookErrorCodes.SignatureInvalid),
+            WebhookOutcome.SignatureStale => Problems.Create(StatusCodes.Status401Unauthorized, "Unauthorized",
+                $"The request was signed more than {options.Value.SignatureMaxAge.TotalSeconds:0} seconds from now (a replay?).", WebhookErrorCodes.SignatureStale),
             _ => Problems.Create(StatusCodes.Status400BadRequest, "Malformed request", "The body is not valid JSON.", ErrorCodes.MalformedPayload),
         };
+    }
+
+    private static Task<IResult> ReceiveByEvent(string provider, string instance, string @event, HttpContext context, WebhookIngress ingress,
+        IOptions<WebhookOptions> options, WebhookMetrics metrics)
+    {
+        if (!string.Equals(provider, Webhooks.Providers.EvolutionProvider.ProviderName, StringComparison.OrdinalIgnoreCase)
+            || !@event.All(c => char.IsAsciiLetterLower(c) || c is '-' or '_' or '.'))
+        {
+            return Task.FromResult(Problems.Create(StatusCodes.Status404NotFound, "Not found",
+                $"Only Evolution's webhook_by_events URLs carry an event name (/webhooks/evolution/{{instance}}/{{event}}).", ErrorCodes.NotFound));
+        }
+        return Receive(provider, instance, context, ingress, options, metrics);
     }
 
     private static async Task<IResult> Handshake(string provider, string instance, HttpRequest request, WebhookIngress ingress)
@@ -106,6 +126,8 @@ public static class WebhookErrorCodes
     public const string SignatureMissing = "signature_missing";
     /// <summary>A signature or token that does not verify.</summary>
     public const string SignatureInvalid = "signature_invalid";
+    /// <summary>A valid signature over a timestamp too far from now (Discord).</summary>
+    public const string SignatureStale = "signature_stale";
     /// <summary>The WhatsApp handshake's token or mode does not match.</summary>
     public const string HandshakeRejected = "handshake_rejected";
 }
@@ -120,9 +142,18 @@ internal static class EventApiJson
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    /// <summary>Reads a JSON body; a missing or unreadable one is a 400 problem.</summary>
+    /// <summary>Reads a JSON body; a missing or unreadable one is a 400 problem, one of another media type a 415.</summary>
     public static async Task<T> ReadAsync<T>(HttpRequest request) where T : class
     {
+        if (request.ContentLength == 0)
+        {
+            throw new TaskValidationException(ErrorCodes.Validation, "A JSON body is required.");
+        }
+        if (!request.HasJsonContentType())
+        {
+            throw new TaskValidationException(HttpCodes.UnsupportedMediaType,
+                $"The body must be application/json; it was {(string.IsNullOrEmpty(request.ContentType) ? "not given" : $"'{Names.Shorten(request.ContentType)}'")}.");
+        }
         try
         {
             return await request.ReadFromJsonAsync<T>(Options, request.HttpContext.RequestAborted)
@@ -130,11 +161,7 @@ internal static class EventApiJson
         }
         catch (JsonException ex)
         {
-            throw new TaskValidationException(ErrorCodes.MalformedPayload, $"The body is not valid JSON for this call: {ex.Message}");
-        }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("content type", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("Content-Type", StringComparison.Ordinal))
-        {
-            throw new TaskValidationException(ErrorCodes.Validation, "The body must be application/json.");
+            throw new TaskValidationException(ErrorCodes.MalformedPayload, JsonBodyErrors.Describe(ex, typeof(T)));
         }
     }
 

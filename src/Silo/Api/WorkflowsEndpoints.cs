@@ -10,7 +10,7 @@ internal static class WorkflowsEndpoints
     public static RouteGroupBuilder MapWorkflows(this RouteGroupBuilder api)
     {
         var workflows = api.MapGroup("/workflows").WithTags("Workflows");
-        workflows.MapPost("/", Submit).WithName("SubmitWorkflow")
+        workflows.MapPost("/", Submit).WithBodyLimit(RequestBodyLimits.Batch(api)).WithName("SubmitWorkflow")
             .WithSummary("Submit nodes and edges; a cycle, a bad node or a missing dependency refuses the whole graph (nothing is created).");
         workflows.MapGet("/{id}", Get).WithName("GetWorkflow").WithSummary("The graph with each node's state.");
         workflows.MapPost("/{id}/cancel", Cancel).WithName("CancelWorkflow").WithSummary("Cancel every node that has not ended.");
@@ -29,7 +29,7 @@ internal static class WorkflowsEndpoints
         WorkflowDto.From(await grains.GetGrain<IWorkflowGrain>(0).Get(id) ?? throw new NotFoundException($"Workflow {id} does not exist."));
 
     private static async Task<WorkflowDto> Cancel(string id, CancelRequest? request, IGrainFactory grains) =>
-        WorkflowDto.From(await grains.GetGrain<IWorkflowGrain>(0).Cancel(id, request?.Reason));
+        WorkflowDto.From(await grains.GetGrain<IWorkflowGrain>(0).Cancel(id, Text.AtMost("reason", request?.Reason, Domain.TextLimits.Reason)));
 }
 
 /// <summary>Body of <c>POST /api/workflows</c>.</summary>

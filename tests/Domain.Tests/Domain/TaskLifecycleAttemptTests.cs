@@ -35,7 +35,20 @@ public sealed class TaskLifecycleAttemptTests
         var running = Apply(TaskStates.Retrying(Now.AddSeconds(-1), attempt: 2), StartOnSiloA);
 
         Assert.Equal(3, running.Attempt);
-        Assert.Null(running.DueAt);
+        Assert.Equal(Now.AddSeconds(-1), running.DueAt);
+    }
+
+    [Fact]
+    public void A_delayed_task_keeps_its_due_time_once_it_starts_and_once_it_ends()
+    {
+        var due = Now.AddSeconds(-2);
+        var running = Apply(TaskStates.Scheduled(due), StartOnSiloA);
+        Assert.Equal(due, running.DueAt);
+
+        var succeeded = TaskLifecycle.Apply(running, new TaskCommand.Complete(1, null), Now);
+
+        Assert.Equal(TaskStatus.Succeeded, succeeded.State!.Status);
+        Assert.Equal(due, succeeded.State.DueAt);
     }
 
     [Fact]

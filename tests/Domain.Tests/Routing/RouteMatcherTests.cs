@@ -25,6 +25,18 @@ public sealed class RouteMatcherTests
         ReceivedAt = DateTimeOffset.FromUnixTimeMilliseconds(1_732_400_000_000),
     };
 
+    [Theory]
+    [InlineData("failed", "failed", true)]
+    [InlineData("failed", "read", false)]
+    public void A_rule_can_match_a_delivery_status(string rule, string status, bool matches)
+    {
+        var read = Event with { EventType = OmniEventTypes.Status, ContentType = OmniContentTypes.None, Text = null, DeliveryStatus = status };
+        var matcher = RouteMatcher.Create(Rule(r => r with { EventType = OmniEventTypes.Status, DeliveryStatus = rule }), Timeout);
+
+        Assert.Equal(matches, matcher.Matches(read));
+        Assert.Equal(status, EventPayload.ToJson(read)["delivery_status"]?.GetValue<string>());
+    }
+
     private static RouteRule Rule(Func<RouteRule, RouteRule> with) => with(new RouteRule { Id = "r1", Name = "r", Action = "echo" });
 
     public static TheoryData<string, RouteRule, bool> Cases => new()
@@ -35,6 +47,7 @@ public sealed class RouteMatcherTests
         { "instance", Rule(r => r with { Instance = "other" }), false },
         { "event type", Rule(r => r with { EventType = "reaction" }), false },
         { "content type", Rule(r => r with { ContentType = "text" }), true },
+        { "delivery status on a message", Rule(r => r with { DeliveryStatus = "read" }), false },
         { "prefix", Rule(r => r with { TextPrefix = "/order" }), true },
         { "prefix is case-sensitive", Rule(r => r with { TextPrefix = "/ORDER" }), false },
         { "regex", Rule(r => r with { TextRegex = @"^/order\s+\d+" }), true },

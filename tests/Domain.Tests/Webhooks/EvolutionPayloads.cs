@@ -104,6 +104,15 @@ internal static class EvolutionPayloads
           "type":14,"editedMessage":{"extendedTextMessage":{"text":"texto novo"}}}}}}
         """, "editedMessage");
 
+    /// <summary>messages.edited as Evolution v2 posts it: the protocol message itself, under the edited message's key.</summary>
+    public static string Edited(string text, string timestampMs = "1753614900000") => Envelope("messages.edited", $$$"""
+        {"key":{"remoteJid":"{{{Phone}}}","fromMe":false,"id":"3EB0ORIGINAL"},"type":"MESSAGE_EDIT",
+         "editedMessage":{"conversation":"{{{text}}}"},"timestampMs":"{{{timestampMs}}}"}
+        """);
+
+    /// <summary>The message the <see cref="Edited"/> payloads edit.</summary>
+    public static readonly string Original = Upsert("3EB0ORIGINAL", """{"conversation":"Oi, tudo bem?"}""", "conversation");
+
     public static readonly string Poll = Upsert("3EB0G1", """
         {"pollCreationMessageV3":{"name":"Qual horário?","options":[{"optionName":"9h"},{"optionName":"14h"},{"optionName":"18h"}],
           "selectableOptionsCount":1},"messageContextInfo":{"messageSecret":"c2VjcmV0"}}

@@ -29,6 +29,16 @@ public sealed class EvolutionProviderTests
         Assert.Equal(WebhookVerification.Verified, Provider.Verify(Normalizing.Request(body, (header, P.ApiKey)), Secrets));
     }
 
+    [Fact]
+    public void A_header_and_body_that_disagree_are_forged_whichever_is_right()
+    {
+        var otherBody = P.Text.Replace(P.ApiKey, "another-instances-key", StringComparison.Ordinal);
+
+        Assert.Equal(WebhookVerification.Forged, Provider.Verify(Normalizing.Request(otherBody, ("apikey", P.ApiKey)), Secrets));
+        Assert.Equal(WebhookVerification.Forged, Provider.Verify(Normalizing.Request(P.Text, ("apikey", "another-instances-key")), Secrets));
+        Assert.Equal(WebhookVerification.Verified, Provider.Verify(Normalizing.Request(P.Text, ("apikey", P.ApiKey)), Secrets));
+    }
+
     [Theory]
     [InlineData("B6D711FCDE4D4FD5936544120E713977")]
     [InlineData("b6d711fcde4d4fd5936544120e713976")]
@@ -262,6 +272,31 @@ public sealed class EvolutionProviderTests
         Assert.Equal(edited, e.ReplyTo);
         Assert.Equal(text, e.Text);
         Assert.Equal(OmniContentTypes.Text, e.ContentType);
+    }
+
+    [Fact]
+    public void A_messages_edited_delivery_is_an_edit_with_the_new_text_and_its_own_id()
+    {
+        var original = Provider.Single(P.Original);
+        var edit = Provider.Single(P.Edited("Oi, tudo bem? (corrigido)"));
+
+        Assert.Equal(OmniEventTypes.Edit, edit.EventType);
+        Assert.Equal("Oi, tudo bem? (corrigido)", edit.Text);
+        Assert.Equal(OmniContentTypes.Text, edit.ContentType);
+        Assert.Equal("3EB0ORIGINAL", edit.ReplyTo);
+        Assert.Equal(P.Phone, edit.SenderHandle);
+        Assert.NotEqual(original.ProviderEventId, edit.ProviderEventId);
+    }
+
+    [Fact]
+    public void Two_edits_of_one_message_are_two_events_and_a_redelivered_edit_is_one()
+    {
+        var first = Provider.Single(P.Edited("first fix", "1753614900000")).ProviderEventId;
+        var second = Provider.Single(P.Edited("second fix", "1753614960000")).ProviderEventId;
+        var again = Provider.Single(P.Edited("first fix", "1753614900000")).ProviderEventId;
+
+        Assert.NotEqual(first, second);
+        Assert.Equal(first, again);
     }
 
     [Fact]

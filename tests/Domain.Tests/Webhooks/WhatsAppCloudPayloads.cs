@@ -33,6 +33,16 @@ internal static class WhatsAppCloudPayloads
     public static readonly string Text = Message("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
         """ "type":"text","text":{"body":"Does it come in another color?"} """);
 
+    public const string Group = "120363025246125888";
+
+    /// <summary>A message to a group (Groups API): the message names its group in <c>group_id</c>.</summary>
+    public static readonly string GroupText = Change($$$"""
+        {{{Contact}}},
+        "messages":[{"from":"{{{Customer}}}","group_id":"{{{Group}}}","id":"wamid.group1","timestamp":"1749416383",
+          "type":"text","text":{"body":"Hello everyone"}
+        }]
+        """);
+
     public static readonly string Reply = Message("wamid.reply1", """
         "context":{"from":"15550783881","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MUI1Q0FFRTU3RkE4QjlGNjMA"},
         "type":"text","text":{"body":"Yes, the blue one please"}

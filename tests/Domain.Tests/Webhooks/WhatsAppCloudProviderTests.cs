@@ -115,6 +115,17 @@ public sealed class WhatsAppCloudProviderTests
     }
 
     [Fact]
+    public void A_group_message_is_in_the_group_chat_not_the_senders()
+    {
+        var e = Provider.Single(P.GroupText);
+
+        Assert.Equal(P.Group, e.ChatId);
+        Assert.Equal(P.Customer, e.SenderHandle);
+        Assert.Equal("Hello everyone", e.Text);
+        Assert.Equal(P.Group, e.Meta("group_id"));
+    }
+
+    [Fact]
     public void A_text_message_names_sender_recipient_chat_and_time()
     {
         var e = Provider.Single(P.Text);

@@ -128,6 +128,68 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : EventFa
     }
 
     [Fact]
+    public async Task A_delivery_state_is_stored_listed_by_it_and_the_processing_state_is_named_apart()
+    {
+        const string token = "B6D711FCDE4D4FD5936544120E713976";
+        var name = await InstanceAsync("evolution", token);
+        string Update(string id, string status) => $$$"""
+            {"event":"messages.update","instance":"{{{name}}}","data":{"keyId":"{{{id}}}","remoteJid":"5511999998888@s.whatsapp.net",
+             "fromMe":true,"status":"{{{status}}}","instanceId":"bae4c1f0"},"date_time":"2025-11-21T21:22:41.518Z",
+             "sender":"5511988887777@s.whatsapp.net","apikey":"{{{token}}}"}
+            """;
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Update("3EB0S1", "READ")).ExpectAsync(HttpStatusCode.OK);
+        await Hooks.PostJsonAsync($"/webhooks/evolution/{name}", Update("3EB0S2", "ERROR")).ExpectAsync(HttpStatusCode.OK);
+        await Eventually.Until(() => ApiClient.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+            p => p.GetProperty("items").GetArrayLength() == 2, Api.Deadline, "both statuses stored");
+
+        var failed = await ApiClient.GetAsync($"/api/events?instance={name}&delivery_status=failed").ExpectAsync(HttpStatusCode.OK);
+        var item = Assert.Single(failed.GetProperty("items").EnumerateArray());
+        Assert.Equal("failed", item.GetProperty("delivery_status").GetString());
+        Assert.Equal("3EB0S2", item.GetProperty("reply_to").GetString());
+        var one = await ApiClient.GetAsync($"/api/events/{item.GetProperty("id").GetString()}").ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("failed", one.GetProperty("delivery_status").GetString());
+        Assert.True(one.TryGetProperty("processing_status", out _));
+        Assert.False(one.TryGetProperty("status", out _));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Evolution_edit_is_its_own_event_whichever_arrives_first_at_webhook_by_events_urls(bool editFirst)
+    {
+        const string token = "B6D711FCDE4D4FD5936544120E713976";
+        var name = await InstanceAsync("evolution", token);
+        var id = "3EB0ED" + Random.Shared.NextInt64(100_000_000, 999_999_999);
+        string Envelope(string @event, string data) => $$$"""
+            {"event":"{{{@event}}}","instance":"{{{name}}}","data":{{{data}}},
+             "destination":"https://omni.example.com/webhooks/evolution/{{{name}}}","date_time":"2025-11-21T21:22:41.518Z",
+             "sender":"5511988887777@s.whatsapp.net","server_url":"http://evolution:8080","apikey":"{{{token}}}"}
+            """;
+        var original = Envelope("messages.upsert", $$$"""
+            {"key":{"remoteJid":"5511999998888@s.whatsapp.net","fromMe":false,"id":"{{{id}}}"},"pushName":"Helena",
+             "message":{"conversation":"Oi, tudo bem?"},"messageType":"conversation","messageTimestamp":1753614857}
+            """);
+        var edit = Envelope("messages.edited", $$$"""
+            {"key":{"remoteJid":"5511999998888@s.whatsapp.net","fromMe":false,"id":"{{{id}}}"},"type":"MESSAGE_EDIT",
+             "editedMessage":{"conversation":"Oi, tudo bem? (corrigido)"},"timestampMs":"1753614900000"}
+            """);
+
+        foreach (var (suffix, body) in editFirst ? new[] { ("messages-edited", edit), ("messages-upsert", original) } : [("messages-upsert", original), ("messages-edited", edit)])
+        {
+            await Hooks.PostJsonAsync($"/webhooks/evolution/{name}/{suffix}", body).ExpectAsync(HttpStatusCode.OK);
+        }
+
+        var page = await Eventually.Until(() => ApiClient.GetAsync($"/api/events?instance={name}").ExpectAsync(HttpStatusCode.OK),
+            p => p.GetProperty("items").GetArrayLength() == 2, Api.Deadline, "the message and its edit stored");
+        var events = page.GetProperty("items").EnumerateArray().ToList();
+        var message = Assert.Single(events, e => e.GetProperty("event_type").GetString() == "message");
+        var edited = Assert.Single(events, e => e.GetProperty("event_type").GetString() == "edit");
+        Assert.Equal("Oi, tudo bem?", message.GetProperty("text").GetString());
+        Assert.Equal("Oi, tudo bem? (corrigido)", edited.GetProperty("text").GetString());
+        Assert.Equal(id, edited.GetProperty("reply_to").GetString());
+    }
+
+    [Fact]
     public async Task Discord_ping_is_answered_with_pong_and_a_forged_interaction_is_refused()
     {
         var privateKey = RandomNumberGenerator.GetBytes(Ed25519.SecretKeySize);
@@ -146,6 +208,12 @@ public abstract class ProviderWebhookTests(EventFabricFactory factory) : EventFa
         }
         await Post(ping, Sign(timestamp, ping), "1").ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_invalid");
         await Post(ping, null, timestamp).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_missing");
+        // Rightly signed, but outside the 5-minute window either way: a replay (or a clock far off) is refused.
+        foreach (var off in new[] { -TimeSpan.FromMinutes(6), TimeSpan.FromMinutes(6) })
+        {
+            var stale = DateTimeOffset.UtcNow.Add(off).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Post(ping, Sign(stale, ping), stale).ExpectProblemAsync(HttpStatusCode.Unauthorized, "signature_stale");
+        }
         Assert.Equal(1L, await Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE instance = @i", ("@i", name)));
 
         string Sign(string ts, string body)

@@ -45,7 +45,7 @@ public abstract class WebhookIngressTests(EventFabricFactory factory) : EventFab
         var id = Assert.Single(await ApiClient.UntilChatEventsAsync(chat, 1)).GetProperty("id").GetString();
 
         var e = await Eventually.Until(() => ApiClient.GetAsync($"/api/events/{id}").ExpectAsync(HttpStatusCode.OK),
-            x => x.GetProperty("status").GetString() == "processed", Api.Deadline, "the event processed");
+            x => x.GetProperty("processing_status").GetString() == "processed", Api.Deadline, "the event processed");
 
         Assert.NotEqual(System.Text.Json.JsonValueKind.Null, e.GetProperty("processed_at").ValueKind);
         await Eventually.Until(() => Fabric.CountAsync("SELECT COUNT(*) FROM omni_raw_events WHERE id = @id AND processed_at IS NOT NULL", ("@id", rawId)),

@@ -83,7 +83,7 @@ public sealed class AuthAndHealthTests(SiloApiFactory factory)
     [Fact]
     public async Task The_openapi_document_lists_the_task_routes()
     {
-        using var client = factory.CreateClient();
+        using var client = factory.CreateApiClient();
         var document = await client.GetAsync("/openapi/v1.json").ExpectAsync(HttpStatusCode.OK);
         var paths = document.GetProperty("paths");
         Assert.True(paths.TryGetProperty("/api/tasks", out _), paths.GetRawText());

@@ -37,6 +37,45 @@ public sealed class QueuesEndpointsTests(SiloApiFactory factory) : IDisposable
     }
 
     [Fact]
+    public async Task Running_returns_to_zero_once_every_task_has_ended()
+    {
+        var queue = Api.UniqueQueue("drained");
+        var tasks = Enumerable.Range(0, 200).Select(object (i) => (i % 5) switch
+        {
+            0 => new { action = "test-flaky", queue, payload = new { succeedOn = 2 } },
+            1 => new { action = "test-fail", queue, retry = new { maxAttempts = 2 } },
+            _ => new { action = "noop", queue },
+        }).ToList();
+        await _client.PostJsonAsync("/api/tasks/batch", new { tasks }).ExpectAsync(HttpStatusCode.OK);
+        await Eventually.Until(async () =>
+            {
+                var page = await _client.GetAsync($"/api/tasks?queue={queue}&limit=500").ExpectAsync(HttpStatusCode.OK);
+                return page.GetProperty("items").EnumerateArray().Count(t => t.Status() is "succeeded" or "dead_lettered");
+            }, ended => ended == 200, Api.Deadline, "every task ended");
+
+        // Cancelled while running, and timed out while running, end too.
+        var blocked = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            blocked.Add((await _client.EnqueueAsync(new { action = "test-block", queue })).Id());
+            blocked.Add((await _client.EnqueueAsync(new { action = "test-ignore-cancel", queue, retry = new { maxAttempts = 1 } })).Id());
+        }
+        foreach (var id in blocked.Where((_, i) => i % 2 == 0))
+        {
+            await _client.UntilStatusAsync(id, "running");
+            await _client.PostJsonAsync($"/api/tasks/{id}/cancel", new { reason = "test" }).ExpectAsync(HttpStatusCode.OK);
+        }
+        foreach (var id in blocked)
+        {
+            await Eventually.Until(() => _client.TaskAsync(id), t => t.Status() is "cancelled" or "dead_lettered" or "failed", Api.Deadline, $"task {id} ended");
+        }
+
+        // Well under the lease (3 s here): the count must follow the tasks, not wait for lease checks to mop up.
+        await Eventually.Until(() => _client.GetAsync($"/api/queues/{queue}").ExpectAsync(HttpStatusCode.OK),
+            s => s.GetProperty("running").GetInt32() == 0, TimeSpan.FromSeconds(1), "running is back to 0");
+    }
+
+    [Fact]
     public async Task A_paused_queue_holds_its_tasks_until_resumed()
     {
         var queue = Api.UniqueQueue("paused");

@@ -112,10 +112,10 @@ public static class ScheduleValidator
                 var interval = spec.Interval!.Value;
                 if (interval < MinInterval || interval > limits.MaxDelay)
                 {
-                    return Invalid($"Interval {interval} is out of range [{MinInterval}, {limits.MaxDelay}].");
+                    return Invalid($"intervalSeconds {TaskSpecValidator.Seconds(interval)} is out of range [{TaskSpecValidator.Seconds(MinInterval)}, {TaskSpecValidator.Seconds(limits.MaxDelay)}].");
                 }
                 return spec.StartAt is { } start && (start - now).Duration() > limits.MaxDelay
-                    ? Invalid($"startAt {start:O} is more than {limits.MaxDelay} away.")
+                    ? Invalid($"startAt {start:O} is more than {TaskSpecValidator.Seconds(limits.MaxDelay)} seconds away.")
                     : null;
             default:
                 var at = spec.At!.Value;
@@ -123,7 +123,7 @@ public static class ScheduleValidator
                 {
                     return Invalid($"at {at:O} is in the past; a one-shot may be at most {FirePlanner.MisfireGrace} late.");
                 }
-                return at - now > limits.MaxDelay ? Invalid($"at {at:O} is more than {limits.MaxDelay} away.") : null;
+                return at - now > limits.MaxDelay ? Invalid($"at {at:O} is more than {TaskSpecValidator.Seconds(limits.MaxDelay)} seconds away.") : null;
         }
     }
 

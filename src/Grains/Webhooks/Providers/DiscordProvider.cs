@@ -54,6 +54,16 @@ public sealed class DiscordProvider : IWebhookProvider
         return VerifySignature(publicKey, signature, timestamp, request.Body.Span) ? WebhookVerification.Verified : WebhookVerification.Forged;
     }
 
+    /// <inheritdoc />
+    public DateTimeOffset? SignedAt(WebhookRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return long.TryParse(request.Header(TimestampHeader), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+               && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : DateTimeOffset.MinValue; // Signed, but not with a time we can read: as stale as can be.
+    }
+
     /// <summary>True when <paramref name="signature"/> is the Ed25519 signature by <paramref name="publicKey"/> of the timestamp then the body.</summary>
     public static bool VerifySignature(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> signature, string timestamp, ReadOnlySpan<byte> body)
     {

@@ -36,13 +36,11 @@ public sealed class EvolutionProvider : IWebhookProvider
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(secrets);
-        // A header, when present, is what the sender chose to authenticate with; the body's copy is the fallback.
-        var token = request.Header(ApiKeyName);
-        if (string.IsNullOrEmpty(token))
-        {
-            token = EvolutionBody.ApiKey(request.Body.Span);
-        }
-        if (string.IsNullOrEmpty(token))
+        // Either copy may authenticate (Evolution sends the body's; a proxy may add the header), but when both are there
+        // they must agree: a valid header must not vouch for a body that names another instance's key.
+        var header = request.Header(ApiKeyName);
+        var body = EvolutionBody.ApiKey(request.Body.Span);
+        if (string.IsNullOrEmpty(header) && string.IsNullOrEmpty(body))
         {
             return WebhookVerification.Missing;
         }
@@ -50,7 +48,9 @@ public sealed class EvolutionProvider : IWebhookProvider
         {
             return WebhookVerification.Forged;
         }
-        return WebhookSecrets.TokenEquals(token, secrets.Secret) ? WebhookVerification.Verified : WebhookVerification.Forged;
+        var headerOk = string.IsNullOrEmpty(header) || WebhookSecrets.TokenEquals(header, secrets.Secret);
+        var bodyOk = string.IsNullOrEmpty(body) || WebhookSecrets.TokenEquals(body, secrets.Secret);
+        return headerOk && bodyOk ? WebhookVerification.Verified : WebhookVerification.Forged;
     }
 
     /// <inheritdoc />
@@ -170,6 +170,14 @@ public sealed class EvolutionProvider : IWebhookProvider
         metadata.Put("addressing_mode", key.Text("addressingMode"));
 
         data.TryObject("message", out var message);
+        // messages.edited posts the protocol message itself: the original's key, the new content in editedMessage.
+        var editOfKey = false;
+        if (forceEdit && message.ValueKind != JsonValueKind.Object && data.TryObject("editedMessage", out var editedContent))
+        {
+            editOfKey = true;
+            message = editedContent;
+            metadata.Put("protocol_type", data.Text("type"));
+        }
         var mediaUrl = data.Text("mediaUrl") ?? message.Text("mediaUrl");
         var content = BaileysMessage.Read(message, mediaUrl, metadata);
         var replyTo = content.ReplyTo ?? BaileysMessage.QuotedId(message)
@@ -208,7 +216,9 @@ public sealed class EvolutionProvider : IWebhookProvider
         return new NormalizedEvent
         {
             EventType = eventType,
-            ProviderEventId = key.Text("id"),
+            // An edit posted under the original's key is its own event: its id must not be the message's, or whichever
+            // arrives second is dropped as a duplicate of the other.
+            ProviderEventId = editOfKey ? EditId(key.Text("id"), data, message) : key.Text("id"),
             Direction = fromMe ? EventDirections.Outbound : EventDirections.Inbound,
             SenderHandle = sender,
             SenderName = data.Text("pushName") is { Length: > 0 } pushName ? pushName : null,
@@ -222,6 +232,21 @@ public sealed class EvolutionProvider : IWebhookProvider
             ProviderTimestamp = data.UnixSeconds("messageTimestamp") ?? envelope.DateTime,
             Metadata = metadata,
         };
+    }
+
+    /// <summary>
+    /// The id of an edit of message <paramref name="original"/>: the original's id, "edit" and the edit's time (or its
+    /// content's hash), so a redelivery of one edit dedupes and two edits of one message do not.
+    /// </summary>
+    private static string? EditId(string? original, JsonElement data, JsonElement content)
+    {
+        if (original is null)
+        {
+            return null;
+        }
+        var when = data.Text("timestampMs") ?? data.Text("messageTimestamp")
+            ?? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(content.GetRawText())).AsSpan(0, 8));
+        return $"{original}:edit:{when}";
     }
 
     private static NormalizedEvent? FromStatus(JsonElement data, Envelope envelope)

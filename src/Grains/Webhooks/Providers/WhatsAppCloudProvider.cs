@@ -199,14 +199,17 @@ public sealed class WhatsAppCloudProvider : IWebhookProvider
         {
             replyTo = content.ReplyTo;
         }
+        // A group message carries its group: that is the chat (a reply must go to the group, not privately to the sender).
+        var group = message.Text("group_id");
+        metadata.Put("group_id", group);
         string? sender, recipient, chat;
         if (echo)
         {
-            (sender, recipient, chat) = (from ?? business.Handle, message.Text("to"), message.Text("to"));
+            (sender, recipient, chat) = (from ?? business.Handle, message.Text("to"), group ?? message.Text("to"));
         }
         else
         {
-            (sender, recipient, chat) = (from, business.Handle, from);
+            (sender, recipient, chat) = (from, business.Handle, group ?? from);
         }
 
         return new NormalizedEvent
