@@ -115,8 +115,7 @@ internal sealed partial class TaskRecovery(
                 {
                     var gone = newlyDead.Select(m => m.SiloAddress.ToParsableString()).ToList();
                     var partitions = await store.ActivePartitionsAsync(cancellationToken);
-                    await Task.WhenAll(partitions.Select(p =>
-                        grains.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(p.Queue, p.Partition)).SilosDied(gone)));
+                    await Task.WhenAll(partitions.Select(p => TellSilosDiedAsync(p.Queue, p.Partition, gone, cancellationToken)));
                     LogWoke(partitions.Count);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -128,6 +127,25 @@ internal sealed partial class TaskRecovery(
         catch (OperationCanceledException)
         {
             // Stopping.
+        }
+    }
+
+    /// <summary>Tells one partition, again a few times when the call fails (the partition may still be addressed at the dead silo
+    /// for a moment): without it, that partition would wait for its reminder.</summary>
+    private async Task TellSilosDiedAsync(string queue, int partition, IReadOnlyList<string> gone, CancellationToken cancellationToken)
+    {
+        var grain = grains.GetGrain<IQueuePartitionGrain>(QueueTopology.PartitionKey(queue, partition));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await grain.SilosDied(gone);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), time, cancellationToken);
+            }
         }
     }
 
