@@ -62,7 +62,7 @@ public static class ApiExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
-        api.MapTasks().MapQueues().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
+        api.MapTasks().MapQueues().MapStats().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
         api.MapEventLog().MapEventStream();
         api.MapWebhookInstances().MapEvents().MapIdentities().MapRoutes();
         app.MapWebhooks();
