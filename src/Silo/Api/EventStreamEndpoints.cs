@@ -21,13 +21,13 @@ internal static class EventStreamEndpoints
     public static RouteGroupBuilder MapEventStream(this RouteGroupBuilder api)
     {
         api.MapGet("/events/stream", Stream).WithTags("Events").WithName("StreamEvents")
-            .WithSummary("Server-sent lifecycle events (filters: queue, type, task, kind), resumable with Last-Event-ID.")
+            .WithSummary("Server-sent lifecycle events (filters: queue, type, task, kind), resumable with Last-Event-ID; backfill=N starts with the latest N.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return api;
     }
 
     private static async Task Stream(HttpContext context, string? queue, string? type, string? task, string? kind, string? lastEventId,
-        EventLogTail tail, EventLogStore log, IOptions<EventLogOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
+        int? backfill, EventLogTail tail, EventLogStore log, IOptions<EventLogOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
     {
         var filter = EventLogEndpoints.Filter(task, queue, type, kind, null, null);
         var header = context.Request.Headers["Last-Event-ID"].ToString();
@@ -35,6 +35,10 @@ internal static class EventStreamEndpoints
         long? after = resumeFrom is null
             ? null
             : EventLogEndpoints.Cursor(resumeFrom.Trim(), "Last-Event-ID", EventLogErrorCodes.InvalidLastEventId);
+        if (backfill is < 0 or > EventLogQuery.MaxLimit)
+        {
+            throw new Errors.TaskValidationException(EventLogErrorCodes.InvalidBackfill, $"\"backfill\" must be between 0 and {EventLogQuery.MaxLimit}.");
+        }
         // A stream never ends by itself: end it when the silo stops, or Kestrel's shutdown waits on it to the timeout.
         // The client resumes elsewhere with Last-Event-ID.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
@@ -62,6 +66,16 @@ internal static class EventStreamEndpoints
         try
         {
             await writer.CommentAsync("connected", retryMs: 2000, aborted);
+
+            // A new client may ask for the latest events first (backfill); a resuming one gets what it missed instead.
+            if (after is null && backfill is > 0)
+            {
+                foreach (var e in await log.LatestAsync(filter with { UpTo = listener.StartAfter, Limit = backfill.Value }, aborted))
+                {
+                    await writer.EventAsync(e, aborted);
+                }
+                await writer.FlushAsync(aborted);
+            }
 
             // Replay what the client missed, up to where its live feed starts; the live feed skips what it already has.
             var sent = after ?? listener.StartAfter;
