@@ -58,12 +58,13 @@ public static class ApiExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseWebSockets();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>();
         api.MapTasks().MapQueues().MapStats().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
-        api.MapEventLog().MapEventStream();
+        api.MapEventLog().MapEventStream().MapEventSocket();
         api.MapWebhookInstances().MapEvents().MapIdentities().MapRoutes();
         app.MapWebhooks();
 

@@ -16,8 +16,6 @@ namespace OmniActors.Silo.Api;
 /// </summary>
 internal static class EventStreamEndpoints
 {
-    private const int ReplayPage = 500;
-
     public static RouteGroupBuilder MapEventStream(this RouteGroupBuilder api)
     {
         api.MapGet("/events/stream", Stream).WithTags("Events").WithName("StreamEvents")
@@ -35,10 +33,7 @@ internal static class EventStreamEndpoints
         long? after = resumeFrom is null
             ? null
             : EventLogEndpoints.Cursor(resumeFrom.Trim(), "Last-Event-ID", EventLogErrorCodes.InvalidLastEventId);
-        if (backfill is < 0 or > EventLogQuery.MaxLimit)
-        {
-            throw new Errors.TaskValidationException(EventLogErrorCodes.InvalidBackfill, $"\"backfill\" must be between 0 and {EventLogQuery.MaxLimit}.");
-        }
+        EventFeed.CheckBackfill(backfill);
         // A stream never ends by itself: end it when the silo stops, or Kestrel's shutdown waits on it to the timeout.
         // The client resumes elsewhere with Last-Event-ID.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
@@ -67,63 +62,8 @@ internal static class EventStreamEndpoints
         {
             await writer.CommentAsync("connected", retryMs: 2000, aborted);
 
-            // A new client may ask for the latest events first (backfill); a resuming one gets what it missed instead.
-            if (after is null && backfill is > 0)
-            {
-                foreach (var e in await log.LatestAsync(filter with { UpTo = listener.StartAfter, Limit = backfill.Value }, aborted))
-                {
-                    await writer.EventAsync(e, aborted);
-                }
-                await writer.FlushAsync(aborted);
-            }
-
-            // Replay what the client missed, up to where its live feed starts; the live feed skips what it already has.
-            var sent = after ?? listener.StartAfter;
-            while (sent < listener.StartAfter)
-            {
-                var page = await log.QueryAsync(filter with { After = sent, UpTo = listener.StartAfter, Limit = ReplayPage }, aborted);
-                foreach (var e in page.Items)
-                {
-                    await writer.EventAsync(e, aborted);
-                }
-                await writer.FlushAsync(aborted);
-                if (page.NextCursor is null)
-                {
-                    break;
-                }
-                sent = page.NextCursor.Value;
-            }
-            var skipUpTo = Math.Max(after ?? 0, listener.StartAfter);
-
-            var heartbeat = options.Value.HeartbeatInterval;
-            var events = listener.Events;
-            while (!aborted.IsCancellationRequested)
-            {
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted))
-                {
-                    idle.CancelAfter(heartbeat);
-                    try
-                    {
-                        if (!await events.WaitToReadAsync(idle.Token))
-                        {
-                            return; // The silo is stopping.
-                        }
-                    }
-                    catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-                    {
-                        await writer.CommentAsync("heartbeat", retryMs: null, aborted);
-                        continue;
-                    }
-                }
-                while (events.TryRead(out var e))
-                {
-                    if (e.Sequence > skipUpTo)
-                    {
-                        await writer.EventAsync(e, aborted);
-                    }
-                }
-                await writer.FlushAsync(aborted);
-            }
+            await EventFeed.RunAsync(filter, after, backfill, listener, log, writer.EventAsync, writer.FlushAsync,
+                ct => writer.CommentAsync("heartbeat", retryMs: null, ct), options.Value.HeartbeatInterval, aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
