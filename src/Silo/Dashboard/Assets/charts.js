@@ -43,7 +43,7 @@ function timeLabel(t, withSeconds) {
 export function drawChart(box, spec) {
   const width = Math.max(320, Math.floor(box.clientWidth || 640));
   const height = 180;
-  const m = { left: 56, right: 12, top: 10, bottom: 28 };
+  const m = { left: 64, right: 12, top: 10, bottom: 28 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const { from, to, step, unit } = spec;
@@ -70,7 +70,7 @@ export function drawChart(box, spec) {
     label.textContent = formatValue(v, unit === 'ms' ? 'ms' : '');
     axes.append(label);
   }
-  const yTitle = svg('text', { x: 12, y: m.top + h / 2, transform: `rotate(-90 12 ${m.top + h / 2})`, 'text-anchor': 'middle', class: 'axis-title' });
+  const yTitle = svg('text', { x: 11, y: m.top + h / 2, transform: `rotate(-90 11 ${m.top + h / 2})`, 'text-anchor': 'middle', class: 'axis-title' });
   yTitle.textContent = spec.yLabel ?? unit ?? '';
   axes.append(yTitle);
   const span = to - from;
