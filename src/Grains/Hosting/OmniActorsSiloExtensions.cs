@@ -6,6 +6,7 @@ using OmniActors.Actions;
 using OmniActors.Lifecycle;
 using OmniActors.Queues;
 using OmniActors.Running;
+using OmniActors.Stats;
 using OmniActors.Storage;
 using OmniActors.Storage.Postgres;
 using OmniActors.Storage.Sqlite;
@@ -48,6 +49,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, TaskRecovery>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, SchemaBootstrap>();
         silo.AddOmniLifecycle(configuration);
+        silo.AddOmniStats(configuration);
 
         services.AddHttpClient(HttpAction.ClientName);
         services.AddAction<NoopAction>("noop");

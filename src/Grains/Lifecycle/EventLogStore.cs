@@ -66,6 +66,28 @@ public sealed class EventLogStore
     {
         ArgumentNullException.ThrowIfNull(query);
         var limit = Math.Clamp(query.Limit, 1, EventLogQuery.MaxLimit);
+        var (where, parameters) = Where(query);
+        parameters.Add(("@limit", limit + 1));
+        var sql = $"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE {where} ORDER BY seq LIMIT @limit";
+        var rows = await ReadAsync(sql, parameters, cancellationToken);
+        var items = rows.Count > limit ? rows.Take(limit).ToList() : rows;
+        return new EventLogPage(items, rows.Count > limit ? items[^1].Sequence : null);
+    }
+
+    /// <summary>The last <see cref="EventLogQuery.Limit"/> events matching the query (up to <see cref="EventLogQuery.UpTo"/>), in sequence order:
+    /// what a live feed shows when it opens.</summary>
+    public async Task<IReadOnlyList<LifecycleEvent>> LatestAsync(EventLogQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (where, parameters) = Where(query);
+        parameters.Add(("@limit", Math.Clamp(query.Limit, 1, EventLogQuery.MaxLimit)));
+        var rows = await ReadAsync($"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE {where} ORDER BY seq DESC LIMIT @limit", parameters,
+            cancellationToken);
+        return rows.Reverse().ToList();
+    }
+
+    private static (string Where, List<(string Name, object Value)> Parameters) Where(EventLogQuery query)
+    {
         var where = new List<string> { "seq > @after" };
         var parameters = new List<(string, object)> { ("@after", query.After) };
         void Filter(string clause, string name, object? value)
@@ -83,11 +105,7 @@ public sealed class EventLogStore
         Filter("type = @type", "@type", query.Type);
         Filter("at >= @from", "@from", query.From?.ToUnixTimeMilliseconds());
         Filter("at < @to", "@to", query.To?.ToUnixTimeMilliseconds());
-        parameters.Add(("@limit", limit + 1));
-        var sql = $"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE {string.Join(" AND ", where)} ORDER BY seq LIMIT @limit";
-        var rows = await ReadAsync(sql, parameters, cancellationToken);
-        var items = rows.Count > limit ? rows.Take(limit).ToList() : rows;
-        return new EventLogPage(items, rows.Count > limit ? items[^1].Sequence : null);
+        return (string.Join(" AND ", where), parameters);
     }
 
     /// <summary>Events after a sequence, in order, whatever their subject (the tail reads this).</summary>

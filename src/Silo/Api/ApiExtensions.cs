@@ -67,6 +67,7 @@ public static class ApiExtensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRequestBodyLimits();
+        app.UseWebSockets();
         // The document describes the API, so it is guarded as the API is unless OmniActors:Api:ProtectOpenApi says otherwise.
         if (app.Services.GetRequiredService<IOptions<ApiOptions>>().Value.ProtectOpenApi ?? app.Services.GetRequiredService<ApiKeyFilter>().Required)
         {
@@ -77,8 +78,8 @@ public static class ApiExtensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
         // Every /api route takes a settings-sized body unless it states a larger one (a task, a batch).
         var api = app.MapGroup("/api").AddEndpointFilter<ApiKeyFilter>().CheckPathValues().WithBodyLimit(RequestBodyLimits.Settings);
-        api.MapTasks().MapQueues().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
-        api.MapEventLog().MapEventStream();
+        api.MapTasks().MapQueues().MapStats().MapDeadLetters().MapSchedules().MapWorkflows().MapApprovals().MapBreakers();
+        api.MapEventLog().MapEventStream().MapEventSocket();
         api.MapWebhookInstances().MapEvents().MapIdentities().MapRoutes();
         app.MapWebhooks();
 

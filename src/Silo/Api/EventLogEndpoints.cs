@@ -101,6 +101,8 @@ internal static class EventLogErrorCodes
     public const string InvalidCursor = "invalid_cursor";
     public const string InvalidLastEventId = "invalid_last_event_id";
     public const string InvalidFilter = "invalid_filter";
+    public const string InvalidBackfill = "invalid_backfill";
+    public const string WebSocketExpected = "websocket_expected";
     public const string TooManyStreams = "too_many_event_streams";
 }
 

@@ -16,18 +16,16 @@ namespace OmniActors.Silo.Api;
 /// </summary>
 internal static class EventStreamEndpoints
 {
-    private const int ReplayPage = 500;
-
     public static RouteGroupBuilder MapEventStream(this RouteGroupBuilder api)
     {
         api.MapGet("/events/stream", Stream).WithTags("Events").WithName("StreamEvents")
-            .WithSummary("Server-sent lifecycle events (filters: queue, type, task, kind), resumable with Last-Event-ID.")
+            .WithSummary("Server-sent lifecycle events (filters: queue, type, task, kind), resumable with Last-Event-ID; backfill=N starts with the latest N.")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
         return api;
     }
 
     private static async Task Stream(HttpContext context, string? queue, string? type, string? task, string? kind, string? lastEventId,
-        EventLogTail tail, EventLogStore log, IOptions<EventLogOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
+        int? backfill, EventLogTail tail, EventLogStore log, IOptions<EventLogOptions> options, IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
     {
         var filter = EventLogEndpoints.Filter(task, queue, type, kind, null, null);
         var header = context.Request.Headers["Last-Event-ID"].ToString();
@@ -35,6 +33,7 @@ internal static class EventStreamEndpoints
         long? after = resumeFrom is null
             ? null
             : EventLogEndpoints.Cursor(resumeFrom.Trim(), "Last-Event-ID", EventLogErrorCodes.InvalidLastEventId);
+        EventFeed.CheckBackfill(backfill);
         // A stream never ends by itself: end it when the silo stops, or Kestrel's shutdown waits on it to the timeout.
         // The client resumes elsewhere with Last-Event-ID.
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
@@ -63,53 +62,8 @@ internal static class EventStreamEndpoints
         {
             await writer.CommentAsync("connected", retryMs: 2000, aborted);
 
-            // Replay what the client missed, up to where its live feed starts; the live feed skips what it already has.
-            var sent = after ?? listener.StartAfter;
-            while (sent < listener.StartAfter)
-            {
-                var page = await log.QueryAsync(filter with { After = sent, UpTo = listener.StartAfter, Limit = ReplayPage }, aborted);
-                foreach (var e in page.Items)
-                {
-                    await writer.EventAsync(e, aborted);
-                }
-                await writer.FlushAsync(aborted);
-                if (page.NextCursor is null)
-                {
-                    break;
-                }
-                sent = page.NextCursor.Value;
-            }
-            var skipUpTo = Math.Max(after ?? 0, listener.StartAfter);
-
-            var heartbeat = options.Value.HeartbeatInterval;
-            var events = listener.Events;
-            while (!aborted.IsCancellationRequested)
-            {
-                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(aborted))
-                {
-                    idle.CancelAfter(heartbeat);
-                    try
-                    {
-                        if (!await events.WaitToReadAsync(idle.Token))
-                        {
-                            return; // The silo is stopping.
-                        }
-                    }
-                    catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
-                    {
-                        await writer.CommentAsync("heartbeat", retryMs: null, aborted);
-                        continue;
-                    }
-                }
-                while (events.TryRead(out var e))
-                {
-                    if (e.Sequence > skipUpTo)
-                    {
-                        await writer.EventAsync(e, aborted);
-                    }
-                }
-                await writer.FlushAsync(aborted);
-            }
+            await EventFeed.RunAsync(filter, after, backfill, listener, log, writer.EventAsync, writer.FlushAsync,
+                ct => writer.CommentAsync("heartbeat", retryMs: null, ct), options.Value.HeartbeatInterval, aborted);
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

@@ -48,6 +48,10 @@ public sealed class DashboardSilo : KestrelSilo
         ["OmniActors:Dashboard:LoginAttemptsPerMinute"] = "5",
         ["OmniActors:Runner:DrainTimeout"] = "00:00:01",
         ["OmniActors:Runner:CancellationGrace"] = "00:00:01",
+        // Charts read the minute rollups: flush them every half second, not every ten.
+        ["OmniActors:Stats:FlushInterval"] = "00:00:00.500",
+        ["OmniActors:Tasks:DefaultRetryInitialDelay"] = "00:00:00.300",
+        ["OmniActors:Tasks:DefaultRetryMaxDelay"] = "00:00:00.600",
     };
 
     protected override void ConfigureTestServices(IServiceCollection services)
@@ -55,6 +59,7 @@ public sealed class DashboardSilo : KestrelSilo
         services.AddSingleton(FailOnce);
         services.AddAction<FailOnceAction>("test-fail-once");
         services.AddAction<HoldAction>("test-hold");
+        services.AddAction<FlakyAction>("test-flaky");
     }
 
     /// <summary>A plain client of the real server: no key, no cookies kept, redirects not followed.</summary>
@@ -136,4 +141,13 @@ public sealed class HoldAction : IActionHandler
         await Task.Delay(ms, context.CancellationToken);
         return null;
     }
+}
+
+/// <summary><c>test-flaky</c>: its first run fails with a retryable error (so it is retried after a backoff); later runs succeed.</summary>
+public sealed class FlakyAction(FailOnceBook book) : IActionHandler
+{
+    public Task<System.Text.Json.Nodes.JsonNode?> ExecuteAsync(ActionContext context) =>
+        book.First("flaky:" + context.TaskId)
+            ? throw new InvalidOperationException("first run fails, a retry follows (browser test)")
+            : Task.FromResult<System.Text.Json.Nodes.JsonNode?>(new System.Text.Json.Nodes.JsonObject { ["attempt"] = context.Attempt });
 }

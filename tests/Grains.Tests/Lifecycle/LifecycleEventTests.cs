@@ -105,6 +105,29 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
     }
 
     [Fact]
+    public async Task A_new_stream_with_backfill_starts_with_the_latest_events_then_goes_live_without_repeats()
+    {
+        var queue = Api.UniqueQueue("backfill");
+        for (var i = 0; i < 3; i++)
+        {
+            await _client.UntilStatusAsync((await _client.EnqueueAsync(new { action = "noop", queue })).Id(), "succeeded");
+        }
+        var logged = await LogAsync($"/api/event-log?queue={queue}");
+        Assert.Equal(9, logged.Count);
+
+        await using var sse = await SseStream.OpenAsync(_client, $"/api/events/stream?queue={queue}&backfill=4");
+        var backfilled = await sse.EventsAsync(4);
+        Assert.Equal(logged.TakeLast(4).Select(e => e.GetProperty("sequence").GetInt64()), backfilled.Select(e => e.Sequence));
+
+        var live = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+        var next = await sse.EventsAsync(3);
+        Assert.All(next, e => Assert.Equal(live, e.Subject));
+        Assert.True(next[0].Sequence > backfilled[^1].Sequence);
+
+        await _client.GetAsync($"/api/events/stream?queue={queue}&backfill=1001").ExpectProblemAsync(HttpStatusCode.BadRequest, "invalid_backfill");
+    }
+
+    [Fact]
     public async Task The_event_log_holds_the_full_history_of_a_retried_then_dead_lettered_task()
     {
         var queue = Api.UniqueQueue("history");

@@ -2,9 +2,13 @@
 // session cookie (HttpOnly: this script never sees it); state-changing calls add the CSRF header the silo requires.
 // All data is written with textContent, never parsed as HTML.
 
+import { drawChart, attemptTimeline } from './charts.js';
+
 const CSRF_HEADER = 'X-Omni-Csrf';
 const REFRESH_MS = 3000;
 const FEED_MAX = 200;
+// Events the feed shows from the event log when it opens, before live ones.
+const FEED_BACKFILL = 50;
 
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -151,7 +155,100 @@ views.queues = async () => {
       : actionButton('Pause', async () => { await api('POST', `/api/queues/${encodeURIComponent(q.queue)}/pause`); return `Paused ${q.queue}`; }), 'actions'),
   ));
   fill($('#queues-table tbody'), rows, $('#queues-empty'));
+  const select = $('#chart-queue');
+  const names = ['', ...queues.map((q) => q.queue)];
+  if ([...select.options].map((o) => o.value).join('\n') !== names.join('\n')) {
+    const keep = select.value;
+    select.replaceChildren(...names.map((n) => el('option', { value: n }, n || 'all queues')));
+    select.value = names.includes(keep) ? keep : '';
+  }
+  refreshCharts();
 };
+
+// ---------- charts (GET /api/stats/timeseries) ----------
+
+const COLORS = {
+  succeeded: '#1a7f45', failed: '#d6332a', enqueued: '#8a94a6', ready: '#2f6fdf', scheduled: '#9a6ad6', running: '#e08a1e',
+  p50: '#128293', p99: '#1d2330',
+};
+const LIVE_MS = 5 * 60e3;
+const LIVE_EVERY_MS = 2000;
+const HISTORY_EVERY_MS = 15000;
+const charts = { queue: '', hours: 24, live: new Map(), liveKey: null, liveUntil: 0, liveAt: 0, history: null, historyKey: null, historyAt: 0, busy: false };
+
+const seriesOf = (points, field, scale = 1) => points.map((p) => [Date.parse(p.at), p[field] === undefined || p[field] === null ? null : p[field] / scale]);
+
+async function timeseries(params) {
+  const p = new URLSearchParams(params);
+  if (charts.queue) p.set('queue', charts.queue);
+  return api('GET', `/api/stats/timeseries?${p}`);
+}
+
+async function refreshCharts(force = false) {
+  if (current !== 'queues' || charts.busy) return;
+  charts.busy = true;
+  try {
+    const now = Date.now();
+    const title = charts.queue || 'all queues';
+    if (force || now - charts.liveAt >= LIVE_EVERY_MS) {
+      charts.liveAt = now;
+      if (charts.liveKey !== charts.queue) { charts.live = new Map(); charts.liveUntil = 0; charts.liveKey = charts.queue; }
+      // The whole five minutes once, then only the last seconds again (they may still be growing).
+      const from = charts.liveUntil ? Math.max(now - LIVE_MS, charts.liveUntil - 5000) : now - LIVE_MS;
+      const live = await timeseries({ step: '1s', from: new Date(from).toISOString(), to: new Date(now).toISOString() });
+      for (const p of live.points) charts.live.set(Date.parse(p.at), p);
+      for (const t of [...charts.live.keys()]) if (t < now - LIVE_MS) charts.live.delete(t);
+      charts.liveUntil = live.points.length ? Date.parse(live.points[live.points.length - 1].at) : now;
+      const points = [...charts.live.values()].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+      drawChart($('#chart-live'), {
+        title: `Finished per second · last 5 min, live · ${title}`, unit: '/s', yLabel: 'tasks/s', kind: 'bars',
+        from: Math.floor((now - LIVE_MS) / 1000) * 1000, to: Math.ceil(now / 1000) * 1000, step: 1000,
+        series: [
+          { name: 'succeeded', label: 'succeeded /s', color: COLORS.succeeded, values: seriesOf(points, 'succeeded') },
+          { name: 'failed', label: 'failed /s', color: COLORS.failed, values: seriesOf(points, 'failed') },
+        ],
+      });
+    }
+    const key = `${charts.queue}|${charts.hours}`;
+    if (force || key !== charts.historyKey || now - charts.historyAt >= HISTORY_EVERY_MS) {
+      charts.historyAt = now;
+      charts.historyKey = key;
+      const from = now - charts.hours * 3600e3;
+      const history = await timeseries({ step: '1m', from: new Date(from).toISOString(), to: new Date(now).toISOString() });
+      const points = history.points;
+      const range = { from: Math.floor(from / 60e3) * 60e3, to: Math.ceil(now / 60e3) * 60e3, step: 60e3 };
+      const span = charts.hours === 1 ? 'last hour' : `last ${charts.hours} h`;
+      drawChart($('#chart-minutes'), {
+        ...range, title: `Finished per minute · ${span} · ${title}`, unit: '/min', yLabel: 'tasks/min', kind: 'bars',
+        series: [
+          { name: 'succeeded', label: 'succeeded /min', color: COLORS.succeeded, values: seriesOf(points, 'succeeded') },
+          { name: 'failed', label: 'failed /min', color: COLORS.failed, values: seriesOf(points, 'failed') },
+        ],
+      });
+      drawChart($('#chart-depth'), {
+        ...range, title: `Depth and running (minute average) · ${span} · ${title}`, unit: 'tasks', yLabel: 'tasks', kind: 'lines',
+        series: [
+          { name: 'ready', label: 'ready', color: COLORS.ready, values: seriesOf(points, 'ready') },
+          { name: 'scheduled', label: 'scheduled', color: COLORS.scheduled, values: seriesOf(points, 'scheduled') },
+          { name: 'running', label: 'running', color: COLORS.running, values: seriesOf(points, 'running') },
+        ],
+      });
+      drawChart($('#chart-wait'), {
+        ...range, title: `Wait, enqueue → start · ${span} · ${title}`, unit: 'ms', yLabel: 'wait', kind: 'lines',
+        series: [
+          { name: 'p50', label: 'p50', color: COLORS.p50, values: seriesOf(points, 'waitP50Ms') },
+          { name: 'p99', label: 'p99', color: COLORS.p99, values: seriesOf(points, 'waitP99Ms') },
+        ],
+      });
+    }
+    $('#charts-state').textContent = '';
+    document.body.dataset.charts = 'drawn';
+  } catch (e) {
+    $('#charts-state').textContent = e.missing ? 'charts not available on this silo' : `charts: ${e.message}`;
+  } finally {
+    charts.busy = false;
+  }
+}
 
 const taskState = { filters: { queue: '', status: '', limit: '50' }, cursor: null, extra: [] };
 
@@ -238,6 +335,7 @@ views.task = async (id) => {
     const history = items(await api('GET', `/api/tasks/${encodeURIComponent(id)}/history`));
     $('#history-unavailable').hidden = true;
     $('#history-table').hidden = false;
+    $('#task-timeline').replaceChildren(attemptTimeline(history, Date.now(), $('#task-timeline').clientWidth || 720) ?? el('p', { class: 'muted', text: 'No events yet.' }));
     fill($('#history-table tbody'), history.map((h) => el('tr', {},
       td(when(h.at)), td(badge(String(h.type ?? ''), TYPE_CLASS[h.type] ?? 'event')),
       td(h.attempt ?? '', 'num'), td(h.detail ?? ''))));
@@ -484,6 +582,8 @@ async function runFeed() {
   while (!controller.signal.aborted) {
     try {
       const p = new URLSearchParams(Object.entries(feed.filters).filter(([, v]) => v));
+      // Opening (not resuming): start with the latest events from the log, then live ones.
+      if (!feed.lastId) p.set('backfill', String(FEED_BACKFILL));
       const headers = { Accept: 'text/event-stream' };
       if (feed.lastId) headers['Last-Event-ID'] = feed.lastId;
       setFeedState(feed.lastId ? 'reconnecting' : 'connecting');
@@ -560,6 +660,11 @@ function wire() {
     $('#feed').replaceChildren();
     runFeed();
   });
+  $('#chart-controls').addEventListener('submit', (ev) => ev.preventDefault());
+  $('#chart-queue').addEventListener('change', (ev) => { charts.queue = ev.currentTarget.value; refreshCharts(true); });
+  $('#chart-range').addEventListener('change', (ev) => { charts.hours = Number(ev.currentTarget.value) || 24; refreshCharts(true); });
+  let resize;
+  window.addEventListener('resize', () => { clearTimeout(resize); resize = setTimeout(() => refreshCharts(true), 200); });
   $('#logout').addEventListener('click', async () => {
     try { await fetch('/dashboard/logout', { method: 'POST', headers: { [CSRF_HEADER]: '1' }, credentials: 'same-origin' }); } finally { location.assign('/dashboard/login'); }
   });
