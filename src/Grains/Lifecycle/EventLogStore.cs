@@ -148,27 +148,7 @@ public sealed class EventLogStore
         return rows;
     }
 
-    private static async Task GuardAsync(Func<Task> work, string what)
-    {
-        try
-        {
-            await work();
-        }
-        catch (DbException ex)
-        {
-            throw new StorageUnavailableException($"The event log could not be {what}: {ex.Message}");
-        }
-        catch (InvalidOperationException ex) when (ex.InnerException is DbException or System.Net.Sockets.SocketException)
-        {
-            throw new StorageUnavailableException($"The event log could not be reached: {ex.Message}");
-        }
-    }
+    private static Task GuardAsync(Func<Task> work, string what) => DbCalls.GuardAsync(work, "The event log", what);
 
-    private static void Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-    }
+    private static void Add(DbCommand cmd, string name, object value) => DbCalls.Add(cmd, name, value);
 }

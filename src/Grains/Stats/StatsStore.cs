@@ -170,27 +170,7 @@ public sealed class StatsStore
                + $", sampled_ms = {greatest}(omni_stats_minute.sampled_ms, excluded.sampled_ms)";
     }
 
-    private static async Task GuardAsync(Func<Task> work, string what)
-    {
-        try
-        {
-            await work();
-        }
-        catch (DbException ex)
-        {
-            throw new StorageUnavailableException($"The queue statistics could not be {what}: {ex.Message}");
-        }
-        catch (InvalidOperationException ex) when (ex.InnerException is DbException or System.Net.Sockets.SocketException)
-        {
-            throw new StorageUnavailableException($"The queue statistics could not be reached: {ex.Message}");
-        }
-    }
+    private static Task GuardAsync(Func<Task> work, string what) => DbCalls.GuardAsync(work, "The queue statistics", what);
 
-    private static void Add(DbCommand cmd, string name, object value)
-    {
-        var p = cmd.CreateParameter();
-        p.ParameterName = name;
-        p.Value = value;
-        cmd.Parameters.Add(p);
-    }
+    private static void Add(DbCommand cmd, string name, object value) => DbCalls.Add(cmd, name, value);
 }
