@@ -4,6 +4,13 @@ namespace OmniActors.Queues;
 [GenerateSerializer, Immutable, Alias("omni.QueueEntry")]
 public sealed record QueueEntry
 {
+    /// <summary>The entry of <paramref name="task"/>.</summary>
+    public static QueueEntry Of(Tasks.TaskInfo task)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        return new QueueEntry { TaskId = task.Id, Priority = task.Priority, DueAt = task.DueAt };
+    }
+
     /// <summary>Task id.</summary>
     [Id(0)] public required string TaskId { get; init; }
     /// <summary>Priority, higher first.</summary>

@@ -31,4 +31,8 @@ public static class TaskStatusExtensions
     /// <summary>True for states a task never leaves on its own.</summary>
     public static bool IsTerminal(this TaskStatus status) =>
         status is TaskStatus.Succeeded or TaskStatus.DeadLettered or TaskStatus.Cancelled or TaskStatus.Rejected;
+
+    /// <summary>True for states in which a task waits in its queue partition: ready now or due later.</summary>
+    public static bool IsPending(this TaskStatus status) =>
+        status is TaskStatus.Queued or TaskStatus.Scheduled or TaskStatus.Retrying;
 }

@@ -1,11 +1,5 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using OmniActors.Errors;
 using OmniActors.Storage;
-using OmniActors.Storage.Postgres;
-using OmniActors.Storage.Sqlite;
 
 namespace OmniActors.Lifecycle;
 
@@ -20,22 +14,7 @@ public sealed class EventLogStore
     private EventLogStore(Func<CancellationToken, Task<DbConnection>> open) => _open = open;
 
     /// <summary>The store on the configured storage.</summary>
-    public static EventLogStore Create(IServiceProvider services)
-    {
-        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        if (storage.IsPostgres)
-        {
-            var source = services.GetRequiredService<PostgresDataSource>().Source;
-            return new EventLogStore(async ct => await source.OpenConnectionAsync(ct));
-        }
-        var connectionString = SqliteDatabase.ConnectionString(storage);
-        return new EventLogStore(async ct =>
-        {
-            var connection = new SqliteConnection(connectionString);
-            await connection.OpenAsync(ct);
-            return connection;
-        });
-    }
+    public static EventLogStore Create(IServiceProvider services) => new(DbCalls.Opener(services, out _));
 
     /// <summary>Appends events in one transaction, in order; done once committed.</summary>
     public async Task AppendAsync(IReadOnlyList<LifecycleEvent> events, CancellationToken cancellationToken = default)

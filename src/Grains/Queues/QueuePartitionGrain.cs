@@ -138,12 +138,8 @@ internal sealed partial class QueuePartitionGrain(
 
     public Task Release(string taskId, int attempt, bool failed, QueueEntry? requeue)
     {
-        if (_running.TryGetValue(taskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == attempt))
-        {
-            _running.Remove(taskId);
-        }
+        FreeSlot(taskId, attempt, failed);
         _watched.Remove(taskId);
-        Count(failed);
         if (requeue is not null)
         {
             _queue.Add(requeue, time.GetUtcNow());
@@ -437,11 +433,7 @@ internal sealed partial class QueuePartitionGrain(
         // running, and the lease brings it back.
         foreach (var r in reports)
         {
-            if (_running.TryGetValue(r.TaskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == r.Outcome.Attempt))
-            {
-                _running.Remove(r.TaskId);
-            }
-            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
+            FreeSlot(r.TaskId, r.Outcome.Attempt, r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
         }
         Pump();
         var outcomes = reports.ToDictionary(r => r.TaskId, r => r.Outcome, StringComparer.Ordinal);
@@ -456,7 +448,7 @@ internal sealed partial class QueuePartitionGrain(
         var now = time.GetUtcNow();
         foreach (var r in reports)
         {
-            if (ended.TryGetValue(r.TaskId, out var after) && IsPending(after.Status))
+            if (ended.TryGetValue(r.TaskId, out var after) && after.Status.IsPending())
             {
                 AddPending(after, now);
             }
@@ -549,7 +541,7 @@ internal sealed partial class QueuePartitionGrain(
                     {
                         _running.Remove(id);
                     }
-                    if (started.TryGetValue(id, out var pending) && IsPending(pending.Status))
+                    if (started.TryGetValue(id, out var pending) && pending.Status.IsPending())
                     {
                         AddPending(pending, now);
                     }
@@ -576,7 +568,7 @@ internal sealed partial class QueuePartitionGrain(
                 foreach (var (id, _) in refused)
                 {
                     _running.Remove(id);
-                    if (back.TryGetValue(id, out var row) && IsPending(row.Status))
+                    if (back.TryGetValue(id, out var row) && row.Status.IsPending())
                     {
                         AddPending(row, time.GetUtcNow());
                     }
@@ -598,6 +590,16 @@ internal sealed partial class QueuePartitionGrain(
             }
         }
         Pump();
+    }
+
+    /// <summary>An attempt ended: its slot is free (unless a newer attempt holds it) and its end is counted.</summary>
+    private void FreeSlot(string taskId, int attempt, bool failed)
+    {
+        if (_running.TryGetValue(taskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == attempt))
+        {
+            _running.Remove(taskId);
+        }
+        Count(failed);
     }
 
     private bool Holds(string id, long token) => _running.TryGetValue(id, out var slot) && slot.Token == token;
@@ -718,14 +720,12 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Indexes a pending task, keeping its row while the backlog is small enough for rows to stay in memory.</summary>
     private void AddPending(TaskInfo row, DateTimeOffset now)
     {
-        _queue.Add(new QueueEntry { TaskId = row.Id, Priority = row.Priority, DueAt = row.DueAt }, now);
+        _queue.Add(QueueEntry.Of(row), now);
         if (_rows.Count < _warmBacklog && (row.DueAt ?? now) <= now + _warmHorizon)
         {
             _rows[row.Id] = row;
         }
     }
-
-    private static bool IsPending(TaskStatus status) => status is TaskStatus.Queued or TaskStatus.Scheduled or TaskStatus.Retrying;
 
     private void ArmTimer(DateTimeOffset now)
     {

@@ -1,12 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using OmniActors.Errors;
 using OmniActors.Storage;
-using OmniActors.Storage.Postgres;
-using OmniActors.Storage.Sqlite;
 
 namespace OmniActors.Stats;
 
@@ -29,19 +23,8 @@ public sealed class StatsStore
     /// <summary>The store on the configured storage.</summary>
     public static StatsStore Create(IServiceProvider services)
     {
-        var storage = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        if (storage.IsPostgres)
-        {
-            var source = services.GetRequiredService<PostgresDataSource>().Source;
-            return new StatsStore(async ct => await source.OpenConnectionAsync(ct), postgres: true);
-        }
-        var connectionString = SqliteDatabase.ConnectionString(storage);
-        return new StatsStore(async ct =>
-        {
-            var connection = new SqliteConnection(connectionString);
-            await connection.OpenAsync(ct);
-            return connection;
-        }, postgres: false);
+        var open = DbCalls.Opener(services, out var postgres);
+        return new StatsStore(open, postgres);
     }
 
     /// <summary>Adds the rows to their minutes (creating them), in one transaction: several silos add up.</summary>

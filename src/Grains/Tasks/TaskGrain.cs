@@ -102,10 +102,10 @@ internal sealed partial class TaskGrain(
                     throw new ConflictException(ErrorCodes.IdempotencyConflict,
                         $"Idempotency key '{spec.IdempotencyKey}' was already used for task {Id} with a different request.");
                 }
-                if (IsPending(existing.Status))
+                if (existing.Status.IsPending())
                 {
                     // A replay may follow a submission whose Enqueue was lost (its silo died): telling the partition again is harmless.
-                    await Partition(existing).Enqueue(EntryOf(existing));
+                    await Partition(existing).Enqueue(QueueEntry.Of(existing));
                 }
                 return new SubmitResult { Task = View(existing, now), Created = false };
             }
@@ -133,7 +133,7 @@ internal sealed partial class TaskGrain(
             // registration as ended, or (registered before it ended) wakes us. Either way nothing is missed.
             state = await ResolveDependenciesAsync(watch: true);
         }
-        else if (IsPending(state.Status))
+        else if (state.Status.IsPending())
         {
             await EnqueueAsync(state);
         }
@@ -181,7 +181,6 @@ internal sealed partial class TaskGrain(
         {
             await ResolveDependenciesAsync(watch);
         }
-        return true;
     });
 
     /// <summary>Reads how the dependencies stand and applies the verdict of <see cref="DependencyRules"/>.</summary>
@@ -212,7 +211,7 @@ internal sealed partial class TaskGrain(
         }
         var now = time.GetUtcNow();
         var after = await PersistAsync(TaskLifecycle.Apply(state, command, now), now);
-        if (IsPending(after.Status))
+        if (after.Status.IsPending())
         {
             await EnqueueAsync(after);
         }
@@ -239,7 +238,7 @@ internal sealed partial class TaskGrain(
             throw new ConflictException(ErrorCodes.NotAwaitingApproval, transition.Rejection!);
         }
         var after = await PersistAsync(transition, now);
-        if (IsPending(after.Status))
+        if (after.Status.IsPending())
         {
             await EnqueueAsync(after);
         }
@@ -405,11 +404,11 @@ internal sealed partial class TaskGrain(
         return FreshAsync(() => ReportOutcomeAsync(outcome));
     }
 
-    private async Task<bool> ReportOutcomeAsync(AttemptOutcome outcome)
+    private async Task ReportOutcomeAsync(AttemptOutcome outcome)
     {
         if (await LoadAsync() is not { } state)
         {
-            return false;
+            return;
         }
         var now = time.GetUtcNow();
         var command = TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
@@ -430,9 +429,8 @@ internal sealed partial class TaskGrain(
                 _ => Breakers.BreakerOutcome.Abandoned,
             });
         }
-        var requeue = after.Status is TaskStatus.Queued or TaskStatus.Retrying ? EntryOf(after) : null;
+        var requeue = after.Status is TaskStatus.Queued or TaskStatus.Retrying ? QueueEntry.Of(after) : null;
         await Partition(after).Release(Id, outcome.Attempt, outcome.Kind != AttemptOutcomeKind.Succeeded, requeue);
-        return true;
     }
 
     public Task<bool> Heartbeat(int attempt) => FreshAsync(() => HeartbeatAsync(attempt));
@@ -464,7 +462,7 @@ internal sealed partial class TaskGrain(
             {
                 Holding = false,
                 Attempt = _state?.Attempt ?? 0,
-                Requeue = _state is { } pending && IsPending(pending.Status) ? EntryOf(pending) : null,
+                Requeue = _state is { } pending && pending.Status.IsPending() ? QueueEntry.Of(pending) : null,
             };
         }
         var now = time.GetUtcNow();
@@ -481,7 +479,7 @@ internal sealed partial class TaskGrain(
         {
             Holding = false,
             Attempt = state.Attempt,
-            Requeue = after.Status is TaskStatus.Retrying or TaskStatus.Queued ? EntryOf(after) : null,
+            Requeue = after.Status is TaskStatus.Retrying or TaskStatus.Queued ? QueueEntry.Of(after) : null,
         };
     }
 
@@ -516,7 +514,7 @@ internal sealed partial class TaskGrain(
     /// lets its activation go and reloads its row when dispatched.</summary>
     private async Task EnqueueAsync(TaskInfo state)
     {
-        if (!await Partition(state).Enqueue(EntryOf(state)))
+        if (!await Partition(state).Enqueue(QueueEntry.Of(state)))
         {
             DeactivateOnIdle();
         }
@@ -599,6 +597,13 @@ internal sealed partial class TaskGrain(
         }
     }
 
+    /// <summary>As <see cref="FreshAsync{T}"/>, for an operation without an answer.</summary>
+    private async Task FreshAsync(Func<Task> operation) => await FreshAsync(async () =>
+    {
+        await operation();
+        return true;
+    });
+
     /// <summary>A write of this grain lost its compare-and-set: the operation starts over (never leaves the grain).</summary>
     private sealed class StaleStateException(string message) : Exception(message);
 
@@ -606,9 +611,6 @@ internal sealed partial class TaskGrain(
 
     private IQueuePartitionGrain Partition(TaskInfo state) => references.Partition(state.Queue, state.Partition);
 
-    private static bool IsPending(TaskStatus status) => status is TaskStatus.Queued or TaskStatus.Scheduled or TaskStatus.Retrying;
-
-    private static QueueEntry EntryOf(TaskInfo state) => new() { TaskId = state.Id, Priority = state.Priority, DueAt = state.DueAt };
 
     /// <summary>What callers see: an expired result is gone even before the sweeper clears the row.</summary>
     private static TaskInfo View(TaskInfo state, DateTimeOffset now) =>

@@ -34,8 +34,8 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReference
         {
             return await references.Task(id).Submit(spec);
         }
-        var queue = spec.Queue ?? TaskDefaults.DefaultQueue;
-        var stored = await SubmitToPartitionAsync(queue, topology.PartitionOf(queue, id), [new TaskSubmission { TaskId = id, Spec = spec }]);
+        var (queue, partition) = PartitionOf(spec, id);
+        var stored = await SubmitToPartitionAsync(queue, partition, [new TaskSubmission { TaskId = id, Spec = spec }]);
         return stored[0] ?? await references.Task(id).Submit(spec);
     }
 
@@ -64,8 +64,7 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReference
                 pending.Add(SubmitToGrainAsync(results, i, id, spec));
                 continue;
             }
-            var queue = spec.Queue ?? TaskDefaults.DefaultQueue;
-            var key = (queue, topology.PartitionOf(queue, id));
+            var key = PartitionOf(spec, id);
             if (!partitions.TryGetValue(key, out var items))
             {
                 partitions[key] = items = [];
@@ -78,6 +77,13 @@ internal sealed class TaskIntakeGrain(ActionRegistry actions, TaskGrainReference
         }
         await Task.WhenAll(pending);
         return results;
+    }
+
+    /// <summary>The queue and partition a new task belongs to.</summary>
+    private (string Queue, int Partition) PartitionOf(TaskSpec spec, string id)
+    {
+        var queue = spec.Queue ?? TaskDefaults.DefaultQueue;
+        return (queue, topology.PartitionOf(queue, id));
     }
 
     /// <summary>Plain: runnable as soon as it is due, so the partition alone can take it.</summary>
