@@ -5,6 +5,7 @@ using OmniActors.Silo.Hosting;
 var builder = WebApplication.CreateBuilder(args);
 builder.UseOmniActorsSilo();
 builder.Services.AddOmniActorsApi(builder.Configuration, builder.Environment);
+builder.Services.AddOmniActorsTracing(builder.Configuration);
 
 var app = builder.Build();
 app.MapOmniActorsApi();
