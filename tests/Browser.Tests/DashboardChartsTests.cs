@@ -104,6 +104,11 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
             Assert.True(await bars.CountAsync() >= seconds, $"the live chart shows {seconds} seconds of load");
             await HoverAsync("#chart-live", 0.97);
             await DashboardPages.ScreenshotAsync(_page, "dashboard-queue-under-load.png");
+
+            // Under load the feed does not flash every event (a feed all in yellow says nothing).
+            var shown = await _page.Locator("#feed li").CountAsync();
+            Assert.True(shown >= 20, $"the feed shows the load ({shown} events)");
+            Assert.True(await _page.Locator("#feed li.new").CountAsync() * 2 < shown, "most events under load are not flashed");
         }
         finally
         {

@@ -519,7 +519,7 @@ function refreshSoon(ms) {
 
 // ---------- live feed (server-sent events over fetch, so status codes are visible) ----------
 
-const feed = { controller: null, lastId: null, filters: {} };
+const feed = { controller: null, lastId: null, filters: {}, windowAt: 0, inWindow: 0 };
 
 function setFeedState(state, title) {
   const s = $('#feed-state');
@@ -543,7 +543,11 @@ function showEvent(kindName, id, data) {
   const type = String(e.type ?? kind);
   // Task and approval events are about a task (their id is the task id); schedules and webhooks name their own subject.
   const taskId = kind === 'task' || kind === 'approval' ? e.id : null;
-  const li = el('li', { class: 'new', dataset: { taskId: taskId ?? '', subject: e.id ?? '', eventId: id ?? '', type, kind } },
+  // Flash an event only while the feed is calm: under load (or a backfill) a feed all in yellow says nothing.
+  const now = Date.now();
+  if (now - feed.windowAt >= 1000) { feed.windowAt = now; feed.inWindow = 0; }
+  feed.inWindow += 1;
+  const li = el('li', { class: feed.inWindow <= 3 ? 'new' : undefined, dataset: { taskId: taskId ?? '', subject: e.id ?? '', eventId: id ?? '', type, kind } },
     el('div', {}, badge(type, TYPE_CLASS[type] ?? 'event'), ' ', taskId ? taskLink(taskId) : el('code', { text: e.id ?? '' })),
     el('div', { class: 'meta' }, [kind !== 'task' ? kind : null, e.queue, e.action, e.attempt ? `attempt ${e.attempt}` : null, when(e.at)]
       .filter(Boolean).join(' · ')),
