@@ -71,9 +71,29 @@ internal sealed class PostgresDataSource : IAsyncDisposable
     public PostgresDataSource(IOptions<StorageOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Source = NpgsqlDataSource.Create(options.Value.ConnectionString
-            ?? throw new InvalidOperationException($"{StorageOptions.Section}:ConnectionString is required for PostgreSql."));
+        Source = NpgsqlDataSource.Create(WithAutoPrepare(options.Value.ConnectionString
+            ?? throw new InvalidOperationException($"{StorageOptions.Section}:ConnectionString is required for PostgreSql.")));
     }
+
+    /// <summary>
+    /// The task path sends the same few statements thousands of times a second (a task row's insert, update and delete,
+    /// an event-log row's insert): prepared on each connection after a few uses, the server stops parsing and planning
+    /// them (bench/README.md). A connection string that sets <c>Max Auto Prepare</c> itself (0 turns it off, as a
+    /// PgBouncer older than 1.21 in transaction mode needs) is left as it is.
+    /// </summary>
+    internal static string WithAutoPrepare(string connectionString)
+    {
+        // Npgsql's own builder knows every keyword (ContainsKey is always true); the generic one holds only what was written.
+        var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (written.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            return connectionString;
+        }
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = AutoPrepared }.ConnectionString;
+    }
+
+    /// <summary>Statements each connection keeps prepared when the connection string does not say.</summary>
+    internal const int AutoPrepared = 32;
 
     public NpgsqlDataSource Source { get; }
 
