@@ -138,7 +138,9 @@ internal sealed partial class QueuePartitionGrain(
 
     public Task Release(string taskId, int attempt, bool failed, QueueEntry? requeue)
     {
-        FreeSlot(taskId, attempt, failed);
+        // The task grain stored the end before it released the slot.
+        FreeSlot(taskId, attempt);
+        Count(failed);
         _watched.Remove(taskId);
         if (requeue is not null)
         {
@@ -433,7 +435,7 @@ internal sealed partial class QueuePartitionGrain(
         // running, and the lease brings it back.
         foreach (var r in reports)
         {
-            FreeSlot(r.TaskId, r.Outcome.Attempt, r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
+            FreeSlot(r.TaskId, r.Outcome.Attempt);
         }
         Pump();
         var outcomes = reports.ToDictionary(r => r.TaskId, r => r.Outcome, StringComparer.Ordinal);
@@ -448,6 +450,8 @@ internal sealed partial class QueuePartitionGrain(
         var now = time.GetUtcNow();
         foreach (var r in reports)
         {
+            // Counted once stored, so the queue's figures never run ahead of what a get reads.
+            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
             if (ended.TryGetValue(r.TaskId, out var after) && after.Status.IsPending())
             {
                 AddPending(after, now);
@@ -592,14 +596,13 @@ internal sealed partial class QueuePartitionGrain(
         Pump();
     }
 
-    /// <summary>An attempt ended: its slot is free (unless a newer attempt holds it) and its end is counted.</summary>
-    private void FreeSlot(string taskId, int attempt, bool failed)
+    /// <summary>An attempt ended: its slot is free (unless a newer attempt holds it).</summary>
+    private void FreeSlot(string taskId, int attempt)
     {
         if (_running.TryGetValue(taskId, out var slot) && (slot.Attempt == 0 || slot.Attempt == attempt))
         {
             _running.Remove(taskId);
         }
-        Count(failed);
     }
 
     private bool Holds(string id, long token) => _running.TryGetValue(id, out var slot) && slot.Token == token;
