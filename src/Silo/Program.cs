@@ -1,13 +1,8 @@
-using OmniActors.Hosting;
-using OmniActors.Silo.Api;
-using OmniActors.Silo.Hosting;
-
 var builder = WebApplication.CreateBuilder(args);
-builder.UseOmniActorsSilo();
-builder.Services.AddOmniActorsApi(builder.Configuration, builder.Environment);
+builder.AddOmniActors();
 
 var app = builder.Build();
-app.MapOmniActorsApi();
+app.MapOmniActors();
 app.Run();
 
 /// <summary>The silo's entry point (public for WebApplicationFactory).</summary>
