@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using OmniActors.Errors;
 using OmniActors.Queues;
@@ -152,7 +153,8 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
     public Task<SubmitResult> EnqueueAsync(TaskSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return Intake.Submit(spec);
+        // The caller's trace (when its Activity is recorded) goes with the task, so its attempts join it.
+        return Intake.Submit(TaskTrace.WithCurrentContext(spec));
     }
 
     /// <inheritdoc />
@@ -163,7 +165,7 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
     public Task<IReadOnlyList<BatchItemResult>> EnqueueBatchAsync(IReadOnlyList<TaskSpec> specs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(specs);
-        return Intake.SubmitBatch(specs);
+        return Intake.SubmitBatch(Activity.Current is { Recorded: true } ? specs.Select(TaskTrace.WithCurrentContext).ToList() : specs);
     }
 
     /// <inheritdoc />
@@ -272,6 +274,10 @@ public sealed class OmniClient(IGrainFactory grains) : IOmniClient
     public Task<WorkflowInfo> SubmitWorkflowAsync(WorkflowSpec spec, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        if (Activity.Current is { Recorded: true })
+        {
+            spec = spec with { Nodes = spec.Nodes.Select(n => n with { Task = TaskTrace.WithCurrentContext(n.Task) }).ToList() };
+        }
         return Workflows.Submit(spec);
     }
 

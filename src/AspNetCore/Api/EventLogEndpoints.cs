@@ -102,6 +102,7 @@ internal static class EventLogErrorCodes
     public const string InvalidLastEventId = "invalid_last_event_id";
     public const string InvalidFilter = "invalid_filter";
     public const string InvalidBackfill = "invalid_backfill";
+    public const string InvalidSnapshots = "invalid_snapshots";
     public const string WebSocketExpected = "websocket_expected";
     public const string TooManyStreams = "too_many_event_streams";
 }

@@ -146,6 +146,8 @@ public sealed record TaskDto
     public string? WorkflowKey { get; init; }
     public bool RequiresApproval { get; init; }
     public IReadOnlyList<ApprovalDecision>? Approvals { get; init; }
+    /// <summary>The W3C traceparent of the request that enqueued it (absent when that request was not traced).</summary>
+    public string? TraceParent { get; init; }
 
     /// <summary>Maps a task.</summary>
     public static TaskDto From(TaskInfo t)
@@ -180,6 +182,7 @@ public sealed record TaskDto
             WorkflowKey = t.WorkflowKey,
             RequiresApproval = t.RequiresApproval,
             Approvals = t.Approvals.Count > 0 || t.RequiresApproval ? t.Approvals : null,
+            TraceParent = t.TraceParent,
         };
     }
 

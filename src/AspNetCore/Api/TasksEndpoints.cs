@@ -27,7 +27,8 @@ internal static class TasksEndpoints
 
     private static async Task<IResult> Enqueue(EnqueueRequest? request, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, IGrainFactory grains)
     {
-        var spec = (request ?? throw new TaskValidationException("A JSON body is required.")).ToSpec(idempotencyKey);
+        // The request's trace (when recorded) goes with the task, so its attempts join it.
+        var spec = TaskTrace.WithCurrentContext((request ?? throw new TaskValidationException("A JSON body is required.")).ToSpec(idempotencyKey));
         var result = await grains.GetGrain<ITaskIntakeGrain>(0).Submit(spec);
         var dto = TaskDto.From(result.Task);
         return result.Created
@@ -47,7 +48,7 @@ internal static class TasksEndpoints
         {
             try
             {
-                specs.Add((items[i] ?? throw new TaskValidationException("A batch item is null.")).ToSpec(null));
+                specs.Add(TaskTrace.WithCurrentContext((items[i] ?? throw new TaskValidationException("A batch item is null.")).ToSpec(null)));
             }
             catch (TaskValidationException ex)
             {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using OmniActors.Errors;
+using OmniActors.Tasks;
 using OmniActors.Workflows;
 
 namespace OmniActors.Silo.Api;
@@ -56,7 +57,7 @@ public sealed record WorkflowRequest
         return new WorkflowSpec
         {
             Nodes = nodes.Select((n, i) => n is { Key: { } key, Task: { } task }
-                ? new WorkflowNodeSpec { Key = key, Task = task.ToSpec(null) }
+                ? new WorkflowNodeSpec { Key = key, Task = TaskTrace.WithCurrentContext(task.ToSpec(null)) }
                 : throw new TaskValidationException($"Node {i} needs a \"key\" and a \"task\".")).ToList(),
             Edges = (Edges ?? []).Select((e, i) => e is { From: { } from, To: { } to }
                 ? new WorkflowEdge { From = from, To = to }

@@ -37,6 +37,7 @@ public static class OmniActorsHostBuilderExtensions
             builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = setup.Defaults });
         }
         builder.UseOmniActorsSilo();
+        builder.Services.AddOmniActorsTracing(builder.Configuration);
         builder.Services.AddSingleton<IOmniClient>(sp => new OmniClient(sp.GetRequiredService<IGrainFactory>()));
         return builder;
     }

@@ -71,6 +71,10 @@ public sealed record TaskInfo
     [Id(31)] public bool RequiresApproval { get; init; }
     /// <summary>The decisions taken on it, oldest first (the audit trail).</summary>
     [Id(32)] public IReadOnlyList<ApprovalDecision> Approvals { get; init; } = [];
+    /// <summary>W3C <c>traceparent</c> of the trace that enqueued it; null when it was enqueued untraced.</summary>
+    [Id(33)] public string? TraceParent { get; init; }
+    /// <summary>W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
+    [Id(34)] public string? TraceState { get; init; }
 
     /// <summary>True once the result TTL has passed.</summary>
     public bool ResultExpired(DateTimeOffset now) => ResultExpiresAt is { } at && now >= at;

@@ -37,4 +37,8 @@ public sealed record TaskSpec
     [Id(14)] public string? WorkflowId { get; init; }
     /// <summary>Its node key within <see cref="WorkflowId"/>.</summary>
     [Id(15)] public string? WorkflowKey { get; init; }
+    /// <summary>W3C <c>traceparent</c> of the trace that enqueued it: each attempt's Activity is its child (see <see cref="TaskTrace"/>).</summary>
+    [Id(16)] public string? TraceParent { get; init; }
+    /// <summary>W3C <c>tracestate</c> that goes with <see cref="TraceParent"/>.</summary>
+    [Id(17)] public string? TraceState { get; init; }
 }

@@ -48,6 +48,8 @@ public static class TaskLifecycle
             WorkflowId = spec.WorkflowId,
             WorkflowKey = spec.WorkflowKey,
             RequiresApproval = spec.RequiresApproval,
+            TraceParent = spec.TraceParent,
+            TraceState = spec.TraceState,
         };
         if (dependsOn.Count > 0)
         {

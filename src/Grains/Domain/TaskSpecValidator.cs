@@ -64,6 +64,10 @@ public static class TaskSpecValidator
         {
             return dependencyError;
         }
+        if (TaskTrace.Problem(spec.TraceParent, spec.TraceState) is { } traceProblem)
+        {
+            return Invalid(traceProblem);
+        }
         return spec.Retry is { } retry ? RetryError(retry, limits) : null;
     }
 
@@ -99,11 +103,14 @@ public static class TaskSpecValidator
         return null;
     }
 
-    /// <summary>A fingerprint of everything in the spec but its idempotency key.</summary>
+    /// <summary>
+    /// A fingerprint of everything in the spec but its idempotency key and trace context: a replay from another trace is
+    /// the same submission.
+    /// </summary>
     public static string Fingerprint(TaskSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(spec with { IdempotencyKey = null }, FingerprintJson);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(spec with { IdempotencyKey = null, TraceParent = null, TraceState = null }, FingerprintJson);
         return Convert.ToHexStringLower(SHA256.HashData(bytes));
     }
 
@@ -111,7 +118,7 @@ public static class TaskSpecValidator
     // them stay what they were (a replay of an old idempotency key must still match).
     private static readonly string[] LaterFields =
         [nameof(TaskSpec.DependsOn), nameof(TaskSpec.RunWhen), nameof(TaskSpec.OnDependencyFailure), nameof(TaskSpec.RequiresApproval),
-         nameof(TaskSpec.WorkflowId), nameof(TaskSpec.WorkflowKey)];
+         nameof(TaskSpec.WorkflowId), nameof(TaskSpec.WorkflowKey), nameof(TaskSpec.TraceParent), nameof(TaskSpec.TraceState)];
 
     private static readonly JsonSerializerOptions FingerprintJson = new()
     {

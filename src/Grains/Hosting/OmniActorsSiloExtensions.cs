@@ -30,6 +30,7 @@ public static class OmniActorsSiloExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueueStatusOptions>().Bind(configuration.GetSection(QueueStatusOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunnerOptions>().Bind(configuration.GetSection(RunnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Breakers.BreakerOptions>().Bind(configuration.GetSection(Breakers.BreakerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Breakers.BreakerSettingsProvider>();
@@ -42,6 +43,8 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();
+        services.AddSingleton<QueueStatusBoard>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<QueueStatusBoard>());
         services.AddSingleton<PartitionReports>();
         services.AddPlacementDirector<PartitionPlacement, PartitionPlacementDirector>();
         services.AddSingleton<TaskRunner>();

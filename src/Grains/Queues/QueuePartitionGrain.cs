@@ -554,7 +554,7 @@ internal sealed partial class QueuePartitionGrain(
                     continue;
                 }
                 _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row);
-                if (!runner.TryStart(new RunRequest(id, row.Queue, row.Action, row.Attempt, row.Payload, row.Timeout, Partition: _key)))
+                if (!runner.TryStart(RunRequest.For(row, partition: _key)))
                 {
                     (refused ??= []).Add((id, row));
                 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using OmniActors.Errors;
 using OmniActors.Tasks;
@@ -25,21 +26,24 @@ public sealed partial class EventRouter(RouteRules rules, IGrainFactory grains, 
         return (await rules.MatchersAsync(cancellationToken)).Where(m => m.Matches(e)).ToList();
     }
 
-    /// <summary>Enqueues the action of each rule in <paramref name="matched"/> (from <see cref="MatchAsync"/> on this event).</summary>
-    public async Task RouteAsync(OmniEvent e, IReadOnlyList<RouteMatcher> matched)
+    /// <summary>
+    /// Enqueues the action of each rule in <paramref name="matched"/> (from <see cref="MatchAsync"/> on this event); each task
+    /// carries <paramref name="trace"/> (the ingest's context) when it is recorded.
+    /// </summary>
+    public async Task RouteAsync(OmniEvent e, IReadOnlyList<RouteMatcher> matched, ActivityContext trace = default)
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(matched);
         foreach (var matcher in matched)
         {
             var rule = matcher.Rule;
-            var spec = new TaskSpec
+            var spec = TaskTrace.WithContext(new TaskSpec
             {
                 Action = rule.Action,
                 Queue = rule.Queue,
                 Payload = EventPayload.Build(rule.PayloadTemplate, e),
                 IdempotencyKey = IdempotencyKey(e.Id, rule.Id),
-            };
+            }, trace);
             try
             {
                 var result = await grains.GetGrain<ITaskIntakeGrain>(0).Submit(spec);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OmniActors.Actions;
 using OmniActors.Tasks;
+using OmniActors.Tracing;
 using Orleans.Runtime;
 
 namespace OmniActors.Running;
@@ -11,7 +12,13 @@ namespace OmniActors.Running;
 /// <summary>One attempt handed to the runner; <paramref name="Partition"/> is the key of the partition that started it on the
 /// batch path (its outcome goes back there, batched), null when its task grain started it.</summary>
 internal sealed record RunRequest(string TaskId, string Queue, string Action, int Attempt, string Payload, TimeSpan Timeout,
-    IReadOnlyList<DependencyResult>? Dependencies = null, string? Partition = null);
+    IReadOnlyList<DependencyResult>? Dependencies = null, string? Partition = null, string? TraceParent = null, string? TraceState = null)
+{
+    /// <summary>The attempt <paramref name="running"/> (a task just started) asks for.</summary>
+    public static RunRequest For(TaskInfo running, IReadOnlyList<DependencyResult>? dependencies = null, string? partition = null) =>
+        new(running.Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout, dependencies, partition,
+            running.TraceParent, running.TraceState);
+}
 
 /// <summary>
 /// Runs handlers outside grain turns, on the thread pool, bounded per silo. A handler may block or burn CPU
@@ -96,6 +103,8 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
         var request = e.Request;
         // Every log line of the attempt, the handler's own included (the scope flows into it), carries the task's fields.
         using var logScope = AttemptScope(_logger, request.TaskId, request.Queue, request.Action, request.Attempt);
+        // The attempt's Activity (a child of the context stored at enqueue) is current while the handler runs.
+        var activity = OmniActivities.StartAttempt(request, _silo);
         AttemptOutcome outcome;
         var acquired = false;
         using var timeout = new CancellationTokenSource();
@@ -128,6 +137,8 @@ internal sealed partial class TaskRunner : ILifecycleParticipant<ISiloLifecycle>
                 _workers.Release();
             }
         }
+        OmniActivities.Ended(activity, outcome);
+        activity?.Dispose();
         await ReportAsync(request, outcome);
         _running.TryRemove(new KeyValuePair<string, Execution>(request.TaskId, e));
         e.Cancelled.Dispose();

@@ -19,7 +19,8 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         $"INSERT INTO omni_tasks ({Columns}) VALUES (@id, @queue, @partition, @action, @payload, @priority, @status, @attempt, " +
         "@retry_policy, @timeout_ms, @result_ttl_ms, @created_at, @updated_at, @due_at, @started_at, @finished_at, @lease_expires_at, " +
         "@lease_owner, @result, @result_expires_at, @last_error, @idempotency_key, @spec_hash, @cancel_reason, @version, " +
-        "@depends_on, @run_when, @on_dependency_failure, @dependents, @workflow_id, @workflow_key, @requires_approval, @approvals) " +
+        "@depends_on, @run_when, @on_dependency_failure, @dependents, @workflow_id, @workflow_key, @requires_approval, @approvals, " +
+        "@trace_parent, @trace_state) " +
         "ON CONFLICT (id) DO NOTHING";
 
     /// <summary>Compare-and-set update: changes nothing unless the stored version is the one the writer read. It sets the

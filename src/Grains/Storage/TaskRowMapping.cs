@@ -14,7 +14,8 @@ internal static class TaskRowMapping
         "id, queue, partition, action, payload, priority, status, attempt, retry_policy, timeout_ms, result_ttl_ms, " +
         "created_at, updated_at, due_at, started_at, finished_at, lease_expires_at, lease_owner, result, " +
         "result_expires_at, last_error, idempotency_key, spec_hash, cancel_reason, version, " +
-        "depends_on, run_when, on_dependency_failure, dependents, workflow_id, workflow_key, requires_approval, approvals";
+        "depends_on, run_when, on_dependency_failure, dependents, workflow_id, workflow_key, requires_approval, approvals, " +
+        "trace_parent, trace_state";
 
     private static readonly (TaskStatus Status, string Name)[] StatusNames =
     [
@@ -73,6 +74,8 @@ internal static class TaskRowMapping
         add("@on_dependency_failure", t.OnDependencyFailure.ToString());
         add("@workflow_id", (object?)t.WorkflowId ?? DBNull.Value);
         add("@workflow_key", (object?)t.WorkflowKey ?? DBNull.Value);
+        add("@trace_parent", (object?)t.TraceParent ?? DBNull.Value);
+        add("@trace_state", (object?)t.TraceState ?? DBNull.Value);
         BindChanging(add, t, newVersion);
     }
 
@@ -150,6 +153,8 @@ internal static class TaskRowMapping
         WorkflowKey = r.NullableString(30),
         RequiresApproval = !r.IsDBNull(31) && Convert.ToInt64(r.GetValue(31), CultureInfo.InvariantCulture) != 0,
         Approvals = r.NullableString(32) is { } approvals ? JsonSerializer.Deserialize<List<ApprovalDecision>>(approvals) ?? [] : [],
+        TraceParent = r.NullableString(33),
+        TraceState = r.NullableString(34),
     };
 
     public static void Add(DbCommand cmd, string name, object value)

@@ -385,7 +385,7 @@ internal sealed partial class TaskGrain(
         }
         var dependencies = state.DependsOn.Count > 0 ? await DependencyResultsAsync(state, now) : null;
         var running = await PersistAsync(transition, now);
-        if (!runner.TryStart(new RunRequest(Id, running.Queue, running.Action, running.Attempt, running.Payload, running.Timeout, dependencies)))
+        if (!runner.TryStart(RunRequest.For(running, dependencies)))
         {
             // The silo began stopping between the check and now: give the attempt back (and a breaker probe permit with it).
             await PersistAsync(TaskLifecycle.Apply(running, new TaskCommand.Interrupt(running.Attempt), now), now);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
@@ -6,6 +7,7 @@ using Microsoft.Extensions.Options;
 using OmniActors.Hosting;
 using OmniActors.Identities;
 using OmniActors.Routing;
+using OmniActors.Tracing;
 using OmniActors.Webhooks.Providers;
 
 namespace OmniActors.Webhooks;
@@ -109,12 +111,15 @@ public sealed partial class IngestPipeline(
     public async Task IngestAsync(RawCapture raw, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(raw);
+        using var activity = OmniActivities.StartIngest(raw);
+        // The tasks its rules enqueue are children of the ingest (of the webhook request itself while tracing is off).
+        var trace = activity?.Context ?? raw.Origin;
         var events = Normalize(raw);
         var marked = false;
         for (var i = 0; i < events.Count; i++)
         {
             var rawDone = i == events.Count - 1 ? raw.Id : null;
-            marked = await StoreAndRouteAsync(raw, events[i].Event, events[i].Index, rawDone, cancellationToken);
+            marked = await StoreAndRouteAsync(raw, events[i].Event, events[i].Index, rawDone, trace, cancellationToken);
         }
         if (!marked)
         {
@@ -145,7 +150,8 @@ public sealed partial class IngestPipeline(
     }
 
     /// <summary>Stores (deduped) and routes one event; true when <paramref name="rawDone"/> was marked processed with it.</summary>
-    private async Task<bool> StoreAndRouteAsync(RawCapture raw, NormalizedEvent n, int index, string? rawDone, CancellationToken cancellationToken)
+    private async Task<bool> StoreAndRouteAsync(RawCapture raw, NormalizedEvent n, int index, string? rawDone, ActivityContext trace,
+        CancellationToken cancellationToken)
     {
         var providerEventId = n.ProviderEventId ?? $"sha256:{raw.BodyHash}:{index}";
         string? sender = null;
@@ -211,7 +217,7 @@ public sealed partial class IngestPipeline(
             e = stored;
             matched = await router.MatchAsync(e, cancellationToken);
         }
-        await router.RouteAsync(e, matched);
+        await router.RouteAsync(e, matched, trace);
         await store.MarkEventProcessedAsync(e.Id, time.GetUtcNow(), rawDone);
         return rawDone is not null;
     }

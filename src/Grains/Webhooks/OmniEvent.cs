@@ -64,7 +64,14 @@ public static class EventStatuses
 
 /// <summary>A verified raw webhook body as stored.</summary>
 public sealed record RawCapture(string Id, string Provider, string Instance, string BodyHash, string Body, DateTimeOffset ReceivedAt,
-    DateTimeOffset? ProcessedAt = null, int Attempts = 0, string? LastError = null);
+    DateTimeOffset? ProcessedAt = null, int Attempts = 0, string? LastError = null)
+{
+    /// <summary>
+    /// The recorded trace context of the webhook request that stored it, which its ingest continues; held in memory only, so
+    /// a capture finished by recovery starts a trace of its own.
+    /// </summary>
+    public System.Diagnostics.ActivityContext Origin { get; init; }
+}
 
 /// <summary>Filters of the recent-events query; every filter is optional.</summary>
 public sealed record EventQuery

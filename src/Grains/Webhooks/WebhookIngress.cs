@@ -87,7 +87,10 @@ public sealed partial class WebhookIngress(
         // Whole milliseconds, as stored: a recovery run re-routes an event with the very payload the first run sent, so
         // the task queue answers it as a replay of the same submission rather than an idempotency conflict.
         var receivedAt = DateTimeOffset.FromUnixTimeMilliseconds(time.GetUtcNow().ToUnixTimeMilliseconds());
-        var raw = new RawCapture("raw" + Guid.CreateVersion7().ToString("N"), provider.Name, instance, EventStore.Hash(sanitized), sanitized, receivedAt);
+        var raw = new RawCapture("raw" + Guid.CreateVersion7().ToString("N"), provider.Name, instance, EventStore.Hash(sanitized), sanitized, receivedAt)
+        {
+            Origin = Tracing.OmniActivities.RecordedContext(),
+        };
         if (!await store.InsertRawAsync(raw))
         {
             metrics.Request(provider.Name, "duplicate");

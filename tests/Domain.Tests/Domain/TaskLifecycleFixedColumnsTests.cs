@@ -6,8 +6,8 @@ namespace OmniActors.Tests.Domain;
 
 /// <summary>
 /// The task table's compare-and-set update writes only the columns a transition may change (<c>SqlTaskStore.UpdateSql</c>);
-/// queue, partition, action, priority, retry policy, timeout, result TTL, creation time, key, fingerprint, dependencies
-/// and workflow are written once, at insert. This holds that promise over every command from every state.
+/// queue, partition, action, priority, retry policy, timeout, result TTL, creation time, key, fingerprint, dependencies,
+/// workflow and trace context are written once, at insert. This holds that promise over every command from every state.
 /// </summary>
 public sealed class TaskLifecycleFixedColumnsTests
 {
@@ -15,7 +15,8 @@ public sealed class TaskLifecycleFixedColumnsTests
 
     private static readonly TaskInfo[] States =
     [
-        TaskStates.Queued() with { Priority = 7, IdempotencyKey = "k", SpecHash = "h", WorkflowId = "wf", WorkflowKey = "a" },
+        TaskStates.Queued() with { Priority = 7, IdempotencyKey = "k", SpecHash = "h", WorkflowId = "wf", WorkflowKey = "a",
+            TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", TraceState = "vendor=1" },
         TaskStates.Scheduled(Now.AddMinutes(-1)),
         TaskStates.Running(),
         TaskStates.Running(attempt: 3),
@@ -70,6 +71,6 @@ public sealed class TaskLifecycleFixedColumnsTests
     private static object?[] FixedColumns(TaskInfo t) =>
     [
         t.Id, t.Queue, t.Partition, t.Action, t.Priority, t.Retry, t.Timeout, t.ResultTtl, t.CreatedAt, t.IdempotencyKey, t.SpecHash,
-        string.Join(",", t.DependsOn), t.RunWhen, t.OnDependencyFailure, t.WorkflowId, t.WorkflowKey,
+        string.Join(",", t.DependsOn), t.RunWhen, t.OnDependencyFailure, t.WorkflowId, t.WorkflowKey, t.TraceParent, t.TraceState,
     ];
 }

@@ -35,6 +35,14 @@ public sealed class TaskSpecFingerprintTests
     }
 
     [Fact]
+    public void The_trace_context_does_not_change_the_fingerprint_so_a_replay_from_another_trace_is_the_same_submission()
+    {
+        var traced = Spec() with { TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", TraceState = "vendor=1" };
+
+        Assert.Equal(TaskSpecValidator.Fingerprint(Spec()), TaskSpecValidator.Fingerprint(traced));
+    }
+
+    [Fact]
     public void A_different_payload_changes_the_fingerprint()
     {
         var other = Spec() with { Payload = """{"to":"grace"}""" };

@@ -40,7 +40,7 @@ public sealed class DependencySpecValidationTests
         // A spec stored before dependencies existed was fingerprinted as the JSON of its first ten fields.
         var spec = new TaskSpec { Action = "x", Payload = "1", Queue = "q", Priority = 2 };
         var json = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(spec))!.AsObject();
-        foreach (var later in new[] { "DependsOn", "RunWhen", "OnDependencyFailure", "RequiresApproval", "WorkflowId", "WorkflowKey" })
+        foreach (var later in new[] { "DependsOn", "RunWhen", "OnDependencyFailure", "RequiresApproval", "WorkflowId", "WorkflowKey", "TraceParent", "TraceState" })
         {
             Assert.True(json.Remove(later), later);
         }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OmniActors.Lifecycle;
+using OmniActors.Queues;
 using OmniActors.Tests.Http;
 using OmniActors.Tests.Support;
 
@@ -61,20 +62,39 @@ public abstract class EventSocketTests(LifecycleSiloFactory factory) : IDisposab
         }
     }
 
-    /// <summary>The next <paramref name="count"/> event messages (heartbeats skipped).</summary>
+    private static string Op(JsonElement message) => message.GetProperty("op").GetString()!;
+
+    /// <summary>The next <paramref name="count"/> event messages, approval-required ones included (heartbeats and queue status skipped).</summary>
     private static async Task<List<JsonElement>> EventsAsync(ClientWebSocket socket, int count)
     {
         var events = new List<JsonElement>();
         while (events.Count < count)
         {
             var message = await ReceiveAsync(socket);
-            if (message.GetProperty("op").GetString() == "event")
+            if (Op(message) is "event" or "approval_required")
             {
                 events.Add(message);
             }
         }
         return events;
     }
+
+    /// <summary>Reads until a queue status satisfying <paramref name="wanted"/> arrives; returns every message read, that one last.</summary>
+    private static async Task<List<JsonElement>> UntilStatusAsync(ClientWebSocket socket, Func<JsonElement, bool> wanted)
+    {
+        var read = new List<JsonElement>();
+        while (true)
+        {
+            var message = await ReceiveAsync(socket);
+            read.Add(message);
+            if (Op(message) == "queue_status" && wanted(message.GetProperty("status")))
+            {
+                return read;
+            }
+        }
+    }
+
+    private static int Figure(JsonElement status, string name) => status.GetProperty(name).GetInt32();
 
     private static long Seq(JsonElement message) => long.Parse(message.GetProperty("id").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
 
@@ -96,19 +116,21 @@ public abstract class EventSocketTests(LifecycleSiloFactory factory) : IDisposab
             await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
         }
 
-        // While disconnected, two more tasks run.
+        // While disconnected, two more tasks run, and one waits for approval.
         for (var i = 0; i < 2; i++)
         {
             await _client.UntilStatusAsync((await _client.EnqueueAsync(new { action = "noop", queue })).Id(), "succeeded");
         }
+        var waiting = (await _client.EnqueueAsync(new { action = "echo", queue, requiresApproval = true })).Id();
         var missed = (await _client.GetAsync($"/api/event-log?queue={queue}&cursor={lastSeen}").ExpectAsync(HttpStatusCode.OK))
             .GetProperty("items").EnumerateArray().Select(e => e.GetProperty("sequence").GetInt64()).ToList();
-        Assert.Equal(6, missed.Count);
+        Assert.Equal(7, missed.Count);
 
         using var resumed = await ConnectAsync($"queue={queue}&lastEventId={lastSeen}");
         Assert.Equal("connected", (await ReceiveAsync(resumed)).GetProperty("op").GetString());
         var replayed = await EventsAsync(resumed, missed.Count);
         Assert.Equal(missed, replayed.Select(Seq));
+        Assert.Equal(waiting, replayed.Single(e => Op(e) == "approval_required").GetProperty("event").GetProperty("id").GetString());
 
         // Then live, nothing repeated.
         var live = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
@@ -118,11 +140,120 @@ public abstract class EventSocketTests(LifecycleSiloFactory factory) : IDisposab
     }
 
     [Fact]
-    public async Task An_idle_socket_gets_heartbeats()
+    public async Task An_idle_socket_gets_its_queues_status_once_then_only_heartbeats()
     {
-        using var socket = await ConnectAsync($"queue={Api.UniqueQueue("idle")}");
-        Assert.Equal("connected", (await ReceiveAsync(socket)).GetProperty("op").GetString());
-        Assert.Equal("heartbeat", (await ReceiveAsync(socket)).GetProperty("op").GetString());
+        var queue = Api.UniqueQueue("idle");
+        using var socket = await ConnectAsync($"queue={queue}");
+        Assert.Equal("connected", Op(await ReceiveAsync(socket)));
+        var first = await ReceiveAsync(socket);
+        Assert.Equal("queue_status", Op(first));
+        var status = first.GetProperty("status");
+        Assert.Equal(queue, status.GetProperty("queue").GetString());
+        Assert.Equal([0, 0, 0], new[] { Figure(status, "ready"), Figure(status, "scheduled"), Figure(status, "running") });
+        Assert.False(status.GetProperty("paused").GetBoolean());
+
+        // Nothing changes: the queue is read every second, but only heartbeats go out (300 ms apart: over 2 s of them).
+        var board = factory.Services.GetRequiredService<QueueStatusBoard>();
+        var pollsBefore = board.Polls;
+        var idle = new List<string>();
+        while (idle.Count < 8 || board.Polls < pollsBefore + 2)
+        {
+            idle.Add(Op(await ReceiveAsync(socket)));
+        }
+        Assert.All(idle, op => Assert.Equal("heartbeat", op));
+    }
+
+    [Fact]
+    public async Task An_idle_socket_without_snapshots_gets_heartbeats()
+    {
+        using var socket = await ConnectAsync($"queue={Api.UniqueQueue("idle")}&snapshots=false");
+        Assert.Equal("connected", Op(await ReceiveAsync(socket)));
+        Assert.Equal("heartbeat", Op(await ReceiveAsync(socket)));
+    }
+
+    [Fact]
+    public async Task Queue_status_snapshots_follow_depth_running_and_pause_at_most_once_a_second()
+    {
+        var queue = Api.UniqueQueue("wsstatus");
+        using var socket = await ConnectAsync($"queue={queue}");
+        Assert.Equal("connected", Op(await ReceiveAsync(socket)));
+        await UntilStatusAsync(socket, s => Figure(s, "scheduled") == 0);
+
+        // A task due in an hour: scheduled.
+        var later = (await _client.EnqueueAsync(new { action = "noop", queue, delaySeconds = 3600 })).Id();
+        await UntilStatusAsync(socket, s => Figure(s, "scheduled") == 1 && Figure(s, "ready") == 0);
+
+        // Paused, then a ready task stays ready.
+        await _client.PostJsonAsync($"/api/queues/{queue}/pause", new { }).ExpectAsync(HttpStatusCode.OK);
+        await UntilStatusAsync(socket, s => s.GetProperty("paused").GetBoolean());
+        var ready = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+        await UntilStatusAsync(socket, s => Figure(s, "ready") == 1 && s.GetProperty("paused").GetBoolean());
+
+        // Resumed: it runs and the queue is back to the delayed task alone.
+        await _client.PostJsonAsync($"/api/queues/{queue}/resume", new { }).ExpectAsync(HttpStatusCode.OK);
+        await _client.UntilStatusAsync(ready, "succeeded");
+        var read = await UntilStatusAsync(socket, s => !s.GetProperty("paused").GetBoolean() && Figure(s, "ready") == 0 && Figure(s, "scheduled") == 1);
+
+        // A burst of tasks: the figures change all the time, yet statuses come at most once per interval (1 s).
+        var burst = Enumerable.Range(0, 300).Select(_ => new { action = "noop", queue }).ToArray();
+        await _client.PostJsonAsync("/api/tasks/batch", new { tasks = burst }).ExpectAsync(HttpStatusCode.OK);
+        read.AddRange(await UntilStatusAsync(socket, s => Figure(s, "ready") == 0 && Figure(s, "running") == 0 && Figure(s, "scheduled") == 1));
+        var times = read.Where(m => Op(m) == "queue_status").Select(m => m.GetProperty("status").GetProperty("at").GetDateTimeOffset()).ToList();
+        Assert.All(times.Zip(times.Skip(1)), pair => Assert.True(pair.Second - pair.First >= TimeSpan.FromMilliseconds(900),
+            $"two statuses of one queue {(pair.Second - pair.First).TotalMilliseconds} ms apart"));
+        await _client.PostJsonAsync($"/api/tasks/{later}/cancel", new { reason = "test over" }).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task A_task_awaiting_approval_arrives_as_approval_required_on_its_queues_sockets_only()
+    {
+        var queue = Api.UniqueQueue("wsapprove");
+        var other = Api.UniqueQueue("wsother");
+        using var socket = await ConnectAsync($"queue={queue}&snapshots=false");
+        using var elsewhere = await ConnectAsync($"queue={other}");
+        Assert.Equal("connected", Op(await ReceiveAsync(socket)));
+        Assert.Equal("connected", Op(await ReceiveAsync(elsewhere)));
+
+        var id = (await _client.EnqueueAsync(new { action = "echo", queue, requiresApproval = true })).Id();
+        var approval = (await EventsAsync(socket, 1)).Single();
+        Assert.Equal("approval_required", Op(approval));
+        Assert.Equal(id, approval.GetProperty("event").GetProperty("id").GetString());
+        Assert.Equal("awaiting_approval", Type(approval));
+        Assert.Equal(queue, approval.GetProperty("event").GetProperty("queue").GetString());
+
+        // Decided: the rest are plain events.
+        await _client.PostJsonAsync($"/api/approvals/{id}/accept", new { by = "tester" }).ExpectAsync(HttpStatusCode.OK);
+        var after = await EventsAsync(socket, 2);
+        Assert.All(after, e => Assert.Equal("event", Op(e)));
+        Assert.Equal("approved", Type(after[0]));
+
+        // The other queue's socket saw neither the approval nor the queue's status: its first event is its own task's.
+        var mine = (await _client.EnqueueAsync(new { action = "noop", queue = other })).Id();
+        var seen = new List<JsonElement>();
+        while (seen.Count == 0 || Op(seen[^1]) != "event")
+        {
+            seen.Add(await ReceiveAsync(elsewhere));
+        }
+        Assert.Equal(mine, seen[^1].GetProperty("event").GetProperty("id").GetString());
+        Assert.All(seen.Where(m => Op(m) == "queue_status"), m => Assert.Equal(other, m.GetProperty("status").GetProperty("queue").GetString()));
+        Assert.DoesNotContain(seen, m => Op(m) == "approval_required");
+    }
+
+    [Theory]
+    [InlineData("snapshots=maybe", "invalid_snapshots")]
+    [InlineData("type=exploded", "invalid_event_type")]
+    [InlineData("kind=planet", "invalid_event_kind")]
+    [InlineData("lastEventId=-3", "invalid_last_event_id")]
+    [InlineData("backfill=100000", "invalid_backfill")]
+    public async Task Bad_query_parameters_get_a_coded_problem_before_the_handshake(string query, string code)
+    {
+        await _client.GetAsync($"/api/events/ws?{query}").ExpectProblemAsync(HttpStatusCode.BadRequest, code);
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        socket.Options.SetRequestHeader("X-Api-Key", factory.ApiKey);
+        using var timeout = new CancellationTokenSource(Api.Deadline);
+        await Assert.ThrowsAsync<WebSocketException>(() => socket.ConnectAsync(SocketUri(query), timeout.Token));
+        Assert.Equal(HttpStatusCode.BadRequest, socket.HttpStatusCode);
     }
 
     [Fact]

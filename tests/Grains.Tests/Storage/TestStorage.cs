@@ -24,6 +24,13 @@ public static class TestStorage
                     ["OmniActors:Storage:Provider"] = "PostgreSql",
                     ["OmniActors:Storage:ConnectionString"] = postgres.ConnectionString,
                 };
+            case Tracing.ClusterPeerDatabase peer:
+                // Another silo of the same cluster: the database is the owner's, already created.
+                return new Dictionary<string, string?>
+                {
+                    ["OmniActors:Storage:Provider"] = "PostgreSql",
+                    ["OmniActors:Storage:ConnectionString"] = peer.ConnectionString,
+                };
             default:
                 throw new ArgumentException($"No test storage settings for {database.GetType().Name}.", nameof(database));
         }
