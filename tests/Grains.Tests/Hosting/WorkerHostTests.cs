@@ -49,9 +49,9 @@ public sealed class ApiSiloAndWorker : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             EnvironmentName = "Testing",
-            // Not the test's output folder, which holds the silo app's appsettings.json (embedded SQLite): settings files
-            // override what code sets, so they would win over UsePostgreSql.
-            ContentRootPath = Directory.CreateTempSubdirectory("omni-worker-").FullName,
+            // An empty folder, not the test's output folder, which holds the silo app's appsettings.json (embedded SQLite):
+            // settings files override what code sets, so they would win over UsePostgreSql.
+            ContentRootPath = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "worker-content-root")).FullName,
         });
         builder.Configuration.AddInMemoryCollection(TaskClusterFixture.CommonSettings);
         builder.AddOmniActorsWorker(o => o
