@@ -37,26 +37,29 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
     [Fact]
     public async Task The_charts_draw_a_queues_throughput_failures_depth_and_wait_under_load()
     {
-        var queue = Queue("charts");
+        var queue = DashboardPages.Queue("charts");
         using var stop = new CancellationTokenSource();
         // Load that goes on while the page draws: quick tasks, a few long ones (so tasks are running at each sample), and
         // tasks whose first attempt fails (retried, so no dead letters pile up for the other tests). Bursts of 40, each
         // once the queue's backlog is under 100: the silo stays busy without a backlog that outlives the test.
+        var enqueued = 0;
+        var flaky = 0;
         var load = Task.Run(async () =>
         {
-            var n = 0;
             while (!stop.IsCancellationRequested)
             {
-                for (var i = 0; i < 40; i++, n++)
+                for (var i = 0; i < 40; i++, enqueued++)
                 {
-                    await silo.EnqueueAsync(queue, n % 8 == 0 ? "test-flaky" : "test-hold", new { ms = n % 10 == 1 ? 1500 : 20 });
+                    var fails = enqueued % 8 == 0;
+                    await silo.EnqueueAsync(queue, fails ? "test-flaky" : "test-hold", new { ms = enqueued % 10 == 1 ? 1500 : 20 });
+                    flaky += fails ? 1 : 0;
                 }
                 await UntilQueueAsync(queue, q => q.Ready < 100 || stop.IsCancellationRequested, "the backlog shrinks");
             }
         });
         try
         {
-            await LogInAsync();
+            await DashboardPages.LogInAsync(_page);
             await _page.Locator($"#chart-queue option[value='{queue}']").WaitForAsync(new() { State = WaitForSelectorState.Attached, Timeout = 20_000 });
             await _page.SelectOptionAsync("#chart-queue", queue);
             await _page.SelectOptionAsync("#chart-range", "1");
@@ -68,23 +71,23 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
             Assert.True(await _page.Locator("#chart-live g[data-series=failed] rect").CountAsync() > 0);
             Assert.NotEqual(await _page.GetAttributeAsync("#chart-live g[data-series=succeeded]", "fill"),
                 await _page.GetAttributeAsync("#chart-live g[data-series=failed]", "fill"));
-            await Expect(_page.Locator("#chart-live svg")).ToContainTextAsync("tasks/s");
 
-            // Per minute from the rollups, the same tasks; depth and running sampled; waits as p50 and p99 in ms.
+            // Per minute from the rollups; depth and running sampled; waits as p50 and p99 in ms.
             await UntilDrawnAsync("#chart-minutes", "succeeded", "total", v => v >= 20);
             await UntilDrawnAsync("#chart-minutes", "failed", "total", v => v >= 2);
             await UntilDrawnAsync("#chart-depth", "running", "max", v => v > 0);
             await UntilDrawnAsync("#chart-wait", "p99", "max", v => v > 0);
             Assert.Matches(new Regex(@"^M[\d.]+,[\d.]+"), await _page.GetAttributeAsync("#chart-wait g[data-series=p50] path", "d") ?? "");
 
-            // The live counts agree with the API's per-second series over the same window (what was drawn is the data).
-            var drawn = await SeriesValueAsync("#chart-live", "succeeded", "total");
-            Assert.True(drawn > 0);
+            // Axes carry units: the y axis' title, and the wait chart's ticks in ms.
+            Assert.Equal("tasks/s", await AxisTitleAsync("#chart-live"));
+            Assert.Equal("tasks/min", await AxisTitleAsync("#chart-minutes"));
+            Assert.Equal("tasks", await AxisTitleAsync("#chart-depth"));
+            Assert.All(await _page.Locator("#chart-wait g.axes text.tick[text-anchor=end]").AllTextContentsAsync(),
+                t => Assert.Matches(new Regex(@"^[\d.]+ (ms|s|min)$"), t));
 
             // Hovering reads out the step's values.
-            var overlay = _page.Locator("#chart-live rect.overlay");
-            var box = await overlay.BoundingBoxAsync() ?? throw new InvalidOperationException("The live chart has no overlay.");
-            await _page.Mouse.MoveAsync(box.X + (box.Width * 0.98f), box.Y + (box.Height / 2));
+            await HoverAsync("#chart-live", 0.98);
             await Expect(_page.Locator("#chart-live .chart-tip")).ToBeVisibleAsync();
             await Expect(_page.Locator("#chart-live .chart-tip")).ToContainTextAsync("succeeded /s");
             await Expect(_page.Locator("#chart-live .chart-tip")).ToContainTextAsync("failed /s");
@@ -99,12 +102,13 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
                 await _page.WaitForTimeoutAsync(250);
             }
             Assert.True(await bars.CountAsync() >= seconds, $"the live chart shows {seconds} seconds of load");
-            await _page.Mouse.MoveAsync(box.X + (box.Width * 0.97f), box.Y + (box.Height / 2));
-            await ScreenshotAsync("dashboard-queue-under-load.png");
+            await HoverAsync("#chart-live", 0.97);
+            await DashboardPages.ScreenshotAsync(_page, "dashboard-queue-under-load.png");
 
-            // All queues include this one.
-            await _page.SelectOptionAsync("#chart-queue", "");
-            await UntilDrawnAsync("#chart-minutes", "succeeded", "total", v => v >= 20);
+            // Under load the feed does not flash every event (a feed all in yellow says nothing).
+            var shown = await _page.Locator("#feed li").CountAsync();
+            Assert.True(shown >= 20, $"the feed shows the load ({shown} events)");
+            Assert.True(await _page.Locator("#feed li.new").CountAsync() * 2 < shown, "most events under load are not flashed");
         }
         finally
         {
@@ -112,6 +116,78 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
             await load;
             await UntilQueueAsync(queue, q => q.Ready == 0 && q.Running == 0, "the queue drains");
         }
+
+        // Drained: every task succeeded once and every flaky one failed once. What the charts drew is exactly that, per
+        // second (from the event log) and per minute (from the rollups): nothing lost, nothing counted twice.
+        await UntilDrawnAsync("#chart-live", "succeeded", "total", v => v == enqueued);
+        await UntilDrawnAsync("#chart-live", "failed", "total", v => v == flaky);
+        await UntilDrawnAsync("#chart-minutes", "succeeded", "total", v => v == enqueued);
+        await UntilDrawnAsync("#chart-minutes", "failed", "total", v => v == flaky);
+
+        // Hovering over a bar reads out the value that bar stands for (the chart slides left as time passes: point at the
+        // tallest bar where it is now, and read bar and read-out in one go).
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var peak = await _page.EvaluateAsync<JsonElement>("""
+                () => {
+                  const rects = [...document.querySelectorAll('#chart-live g[data-series=succeeded] rect')];
+                  const top = rects.reduce((a, r) => Number(r.dataset.v) > Number(a.dataset.v) ? r : a);
+                  const box = top.getBoundingClientRect();
+                  return { x: box.left + box.width / 2, t: top.dataset.t, v: top.dataset.v };
+                }
+                """);
+            var overlay = await OverlayAsync("#chart-live");
+            await _page.Mouse.MoveAsync((float)peak.GetProperty("x").GetDouble(), (float)(overlay.Y + (overlay.Height / 2)));
+            var tip = await _page.EvaluateAsync<JsonElement>("""
+                () => {
+                  const tip = document.querySelector('#chart-live .chart-tip');
+                  const bar = document.querySelector(`#chart-live g[data-series=succeeded] rect[data-t="${tip.dataset.t}"]`);
+                  return { t: tip.dataset.t ?? '', text: tip.hidden ? '' : tip.textContent, v: bar ? bar.dataset.v : '0' };
+                }
+                """);
+            // Whatever step the read-out shows, it shows that step's bar.
+            Assert.Contains($"succeeded /s: {tip.GetProperty("v").GetString()} /s", tip.GetProperty("text").GetString(), StringComparison.Ordinal);
+            if (tip.GetProperty("t").GetString() == peak.GetProperty("t").GetString())
+            {
+                Assert.True(double.Parse(tip.GetProperty("v").GetString()!, CultureInfo.InvariantCulture) > 0);
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the read-out never showed the tallest bar");
+        }
+
+        // All queues include this one.
+        await _page.SelectOptionAsync("#chart-queue", "");
+        await UntilDrawnAsync("#chart-minutes", "succeeded", "total", v => v >= enqueued);
+    }
+
+    private async Task<string?> AxisTitleAsync(string chart) => await _page.Locator($"{chart} g.axes text.axis-title").TextContentAsync();
+
+    /// <summary>Where the chart's hover area is now (the live chart redraws every 2 s: ask again after each redraw).</summary>
+    private async Task<(double X, double Y, double Width, double Height)> OverlayAsync(string chart)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var box = await _page.EvaluateAsync<double[]?>(
+                "sel => { const r = document.querySelector(sel)?.getBoundingClientRect(); return r && r.width > 0 ? [r.x, r.y, r.width, r.height] : null; }",
+                $"{chart} rect.overlay");
+            if (box is not null)
+            {
+                return (box[0], box[1], box[2], box[3]);
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{chart} has no hover area.");
+            }
+            await _page.WaitForTimeoutAsync(50);
+        }
+    }
+
+    private async Task HoverAsync(string chart, double across)
+    {
+        var box = await OverlayAsync(chart);
+        await _page.Mouse.MoveAsync((float)(box.X + (box.Width * across)), (float)(box.Y + (box.Height / 2)));
     }
 
     private async Task UntilQueueAsync(string queue, Func<(int Ready, int Running), bool> done, string what)
@@ -137,10 +213,10 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
     [Fact]
     public async Task A_tasks_detail_shows_its_attempts_on_a_timeline()
     {
-        var id = await silo.EnqueueAsync(Queue("timeline"), "test-flaky");
+        var id = await silo.EnqueueAsync(DashboardPages.Queue("timeline"), "test-flaky");
         await silo.WaitForStatusAsync(id, s => s == "succeeded", "succeeded");
 
-        await LogInAsync();
+        await DashboardPages.LogInAsync(_page);
         await _page.GotoAsync($"/dashboard/#task/{id}");
 
         var first = _page.Locator("#task-timeline g.attempt[data-attempt='1']");
@@ -153,18 +229,23 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
         var firstBar = await first.Locator("rect").BoundingBoxAsync();
         var secondBar = await second.Locator("rect").BoundingBoxAsync();
         Assert.True(secondBar!.X >= firstBar!.X + firstBar.Width, "the second attempt starts after the first ended");
-        await ScreenshotAsync("dashboard-task-timeline.png");
+        // Its key names what the dots and colours mean; the history says when the retry was due, to the millisecond.
+        Assert.Equal(["queued", "retry scheduled", "attempt failed", "attempt succeeded"],
+            await _page.Locator("#task-timeline g.key text").AllTextContentsAsync());
+        await Expect(_page.Locator("#history-table tbody tr").Filter(new() { Has = _page.Locator("span.badge", new() { HasTextRegex = new Regex("^retry$") }) }))
+            .ToContainTextAsync(new Regex(@"next attempt due \d\d:\d\d:\d\d\.\d{3}"));
+        await DashboardPages.ScreenshotAsync(_page, "dashboard-task-timeline.png");
     }
 
     [Fact]
     public async Task The_feed_opens_with_the_latest_events_from_the_log()
     {
-        var queue = Queue("backfill");
+        var queue = DashboardPages.Queue("backfill");
         var id = await silo.EnqueueAsync(queue, "noop");
         await silo.WaitForStatusAsync(id, s => s == "succeeded", "succeeded");
 
         // Filtered on the queue, so other tests' events cannot push these out of the backfill.
-        await LogInAsync();
+        await DashboardPages.LogInAsync(_page);
         await _page.FillAsync("#feed-filters input[name=queue]", queue);
         await _page.ClickAsync("#feed-filters button[type=submit]");
 
@@ -196,28 +277,4 @@ public sealed class DashboardChartsTests(DashboardSilo silo, Chromium chromium) 
         }
         throw new TimeoutException($"{chart} never drew {series} with a fitting {what}; last {last}.");
     }
-
-    private async Task ScreenshotAsync(string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, name);
-        await _page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        if (Environment.GetEnvironmentVariable("OMNI_SCREENSHOTS") is { Length: > 0 } copies)
-        {
-            Directory.CreateDirectory(copies);
-            File.Copy(path, Path.Combine(copies, name), overwrite: true);
-        }
-    }
-
-    private async Task LogInAsync()
-    {
-        await _page.GotoAsync("/dashboard/login");
-        await _page.FillAsync("#key", DashboardSilo.ApiKey);
-        await _page.ClickAsync("button[type=submit]");
-        await Expect(_page).ToHaveURLAsync(new Regex("/dashboard/(#.*)?$"));
-        await Expect(_page.Locator("body[data-ready=true]")).ToHaveCountAsync(1, new() { Timeout = 20_000 });
-    }
-
-    private static string Queue(string what) => $"dash-{what}-{Guid.NewGuid():N}"[..24];
 }

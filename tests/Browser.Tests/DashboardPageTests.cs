@@ -45,7 +45,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task The_dashboard_asks_for_a_login_then_shows_the_queues()
     {
-        var queue = Queue("seen");
+        var queue = DashboardPages.Queue("seen");
         await silo.EnqueueAsync(queue, "noop");
 
         await _page.GotoAsync("/dashboard/");
@@ -76,7 +76,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
         await Expect(_page.Locator("#view-tasks")).ToBeVisibleAsync();
         await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });
 
-        var queue = Queue("live");
+        var queue = DashboardPages.Queue("live");
         var id = await silo.EnqueueAsync(queue, "test-hold", new { ms = 200 });
 
         // No reload: the event stream brings the task's events, and the list follows.
@@ -101,12 +101,12 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     {
         await LogInAsync();
         await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });
-        var queue = Queue("feed");
+        var queue = DashboardPages.Queue("feed");
         await _page.FillAsync("#feed-filters input[name=queue]", queue);
         await _page.ClickAsync("#feed-filters button[type=submit]");
         await Expect(_page.Locator("#feed-state")).ToHaveTextAsync("live", new() { Timeout = 20_000 });
 
-        var other = await silo.EnqueueAsync(Queue("elsewhere"), "noop");
+        var other = await silo.EnqueueAsync(DashboardPages.Queue("elsewhere"), "noop");
         var mine = await silo.EnqueueAsync(queue, "noop");
         await Expect(_page.Locator($"#feed li[data-task-id='{mine}'][data-type=complete]")).ToBeVisibleAsync(Soon);
         await silo.WaitForStatusAsync(other, s => s == "succeeded", "succeeded");
@@ -116,9 +116,9 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task The_task_list_filters_by_queue_and_status()
     {
-        var queue = Queue("filter");
+        var queue = DashboardPages.Queue("filter");
         var done = await silo.EnqueueAsync(queue, "noop");
-        var other = await silo.EnqueueAsync(Queue("other"), "noop");
+        var other = await silo.EnqueueAsync(DashboardPages.Queue("other"), "noop");
         await silo.WaitForStatusAsync(done, s => s == "succeeded", "succeeded");
         await LogInAsync();
         await _page.GotoAsync($"/dashboard/#tasks?queue={queue}&status=succeeded");
@@ -133,7 +133,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task Requeuing_a_dead_letter_by_clicking_runs_it_again()
     {
-        var queue = Queue("dlq");
+        var queue = DashboardPages.Queue("dlq");
         var id = await silo.EnqueueAsync(queue, "test-fail-once");
         await silo.WaitForStatusAsync(id, s => s == "dead_lettered", "dead-lettered");
 
@@ -153,7 +153,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task Pausing_a_queue_by_clicking_pauses_it_in_the_API()
     {
-        var queue = Queue("pause");
+        var queue = DashboardPages.Queue("pause");
         await silo.EnqueueAsync(queue, "noop");
         await LogInAsync();
         var row = _page.Locator($"#queues-table tr[data-queue='{queue}']");
@@ -211,7 +211,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task Approving_and_rejecting_by_clicking_decides_the_tasks()
     {
-        var queue = Queue("approve");
+        var queue = DashboardPages.Queue("approve");
         var accepted = await silo.EnqueueAsync(queue, "noop", new { amount = 12 }, requiresApproval: true);
         var rejected = await silo.EnqueueAsync(queue, "noop", new { amount = 99 }, requiresApproval: true);
         await silo.WaitForStatusAsync(accepted, s => s == "awaiting_approval", "awaiting approval");
@@ -242,7 +242,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task A_schedule_is_listed_with_its_next_fire_and_paused_by_clicking()
     {
-        var name = Queue("sched");
+        var name = DashboardPages.Queue("sched");
         using (var client = silo.CreateKeyClient())
         {
             using var put = await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(client, $"/api/schedules/{name}",
@@ -270,7 +270,7 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     [Fact]
     public async Task A_purge_needs_a_second_click()
     {
-        var id = await silo.EnqueueAsync(Queue("purge"), "test-fail-once");
+        var id = await silo.EnqueueAsync(DashboardPages.Queue("purge"), "test-fail-once");
         await silo.WaitForStatusAsync(id, s => s == "dead_lettered", "dead-lettered");
         await LogInAsync();
         await _page.ClickAsync("nav a[data-view=dead-letters]");
@@ -300,6 +300,4 @@ public sealed class DashboardPageTests(DashboardSilo silo, Chromium chromium) : 
     }
 
     private static Regex LoginUrl() => new("/dashboard/login$");
-
-    private static string Queue(string what) => $"dash-{what}-{Guid.NewGuid():N}"[..24];
 }

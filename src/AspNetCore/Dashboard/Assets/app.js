@@ -85,6 +85,20 @@ function relative(iso) {
   return s >= 0 ? `in ${text}` : `${text} ago`;
 }
 
+// To the millisecond: a task's events are often within one second of each other.
+function clock(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso)
+    : d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3 });
+}
+
+// An event's detail in words: a retry's detail is when the next attempt is due.
+function eventDetail(e) {
+  if (!e.detail) return '';
+  if (e.type === 'retry' && !Number.isNaN(Date.parse(e.detail))) return `next attempt due ${clock(e.detail)}`;
+  return String(e.detail);
+}
+
 const json = (v) => v === undefined || v === null ? '' : JSON.stringify(v, null, 2);
 
 let toastTimer;
@@ -323,7 +337,7 @@ views.task = async (id) => {
     ['Idempotency key', t.idempotencyKey], ['Cancel reason', t.cancelReason],
   ].filter(([, v]) => v !== undefined && v !== null && v !== '');
   $('#task-fields').replaceChildren(...fields.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)]));
-  $('#task-payload').textContent = json(t.payload);
+  $('#task-payload').textContent = json(t.payload) || 'none';
   $('#task-result-box').hidden = t.result === undefined || t.result === null;
   $('#task-result').textContent = json(t.result);
   $('#task-error-box').hidden = !t.lastError;
@@ -337,8 +351,8 @@ views.task = async (id) => {
     $('#history-table').hidden = false;
     $('#task-timeline').replaceChildren(attemptTimeline(history, Date.now(), $('#task-timeline').clientWidth || 720) ?? el('p', { class: 'muted', text: 'No events yet.' }));
     fill($('#history-table tbody'), history.map((h) => el('tr', {},
-      td(when(h.at)), td(badge(String(h.type ?? ''), TYPE_CLASS[h.type] ?? 'event')),
-      td(h.attempt ?? '', 'num'), td(h.detail ?? ''))));
+      td(`${new Date(h.at).toLocaleDateString()} ${clock(h.at)}`), td(badge(String(h.type ?? ''), TYPE_CLASS[h.type] ?? 'event')),
+      td(h.attempt ?? '', 'num'), td(eventDetail(h)))));
   } catch (e) {
     if (!e.missing) throw e;
     $('#history-unavailable').hidden = false;
@@ -505,7 +519,7 @@ function refreshSoon(ms) {
 
 // ---------- live feed (server-sent events over fetch, so status codes are visible) ----------
 
-const feed = { controller: null, lastId: null, filters: {} };
+const feed = { controller: null, lastId: null, filters: {}, windowAt: 0, inWindow: 0 };
 
 function setFeedState(state, title) {
   const s = $('#feed-state');
@@ -529,11 +543,15 @@ function showEvent(kindName, id, data) {
   const type = String(e.type ?? kind);
   // Task and approval events are about a task (their id is the task id); schedules and webhooks name their own subject.
   const taskId = kind === 'task' || kind === 'approval' ? e.id : null;
-  const li = el('li', { class: 'new', dataset: { taskId: taskId ?? '', subject: e.id ?? '', eventId: id ?? '', type, kind } },
+  // Flash an event only while the feed is calm: under load (or a backfill) a feed all in yellow says nothing.
+  const now = Date.now();
+  if (now - feed.windowAt >= 1000) { feed.windowAt = now; feed.inWindow = 0; }
+  feed.inWindow += 1;
+  const li = el('li', { class: feed.inWindow <= 3 ? 'new' : undefined, dataset: { taskId: taskId ?? '', subject: e.id ?? '', eventId: id ?? '', type, kind } },
     el('div', {}, badge(type, TYPE_CLASS[type] ?? 'event'), ' ', taskId ? taskLink(taskId) : el('code', { text: e.id ?? '' })),
     el('div', { class: 'meta' }, [kind !== 'task' ? kind : null, e.queue, e.action, e.attempt ? `attempt ${e.attempt}` : null, when(e.at)]
       .filter(Boolean).join(' · ')),
-    e.detail ? el('div', { class: 'meta' }, String(e.detail)) : null);
+    e.detail ? el('div', { class: 'meta' }, eventDetail({ ...e, type })) : null);
   const list = $('#feed');
   list.prepend(li);
   while (list.children.length > FEED_MAX) list.lastElementChild.remove();

@@ -1,5 +1,6 @@
 // Charts drawn by the page itself: inline SVG, no library. Each chart has axes with units, a hover read-out, and
-// exposes what it drew (data-series, data-total, data-max on each series) so tests and people can check the figures.
+// exposes what it drew (data-series, data-total, data-max on each series, data-t and data-v on each bar, data-t on the
+// read-out: the step it shows) so tests and people can check the figures.
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -138,6 +139,7 @@ export function drawChart(box, spec) {
       lines.push(`${s.label ?? s.name}: ${formatValue(hit ? hit[1] : (spec.kind === 'bars' ? 0 : null), unit)}`);
     }
     tip.textContent = lines.join('\n');
+    tip.dataset.t = String(t);
     tip.hidden = false;
     tip.style.left = `${Math.min((rect.width || width) - 160, Math.max(0, relX + 12))}px`;
     tip.style.top = '8px';
@@ -167,6 +169,12 @@ export function drawChart(box, spec) {
   if (box.dataset.hoverX !== undefined) show(Number(box.dataset.hoverX));
 }
 
+// What a timeline mark or attempt stands for, in words.
+const MARK_NAMES = {
+  enqueued: 'queued', retry: 'retry scheduled', dead_lettered: 'dead-lettered', cancelled: 'cancelled', succeeded: 'attempt succeeded',
+  failed: 'attempt failed', running: 'attempt running',
+};
+
 /**
  * A task's attempts on a time line, from its event log: queued, each attempt from start to its end (success, failure
  * or still running), retries and the final state. Returns the SVG; each attempt is a <g class="attempt"
@@ -191,7 +199,7 @@ export function attemptTimeline(history, now = Date.now(), boxWidth = 720) {
   const t1 = Math.max(events[events.length - 1].t, running ? now : 0, t0 + 1);
   const width = Math.max(360, Math.min(900, Math.floor(boxWidth)));
   const rowH = 22;
-  const m = { left: 84, right: 72, top: 18, bottom: 22 };
+  const m = { left: 84, right: 72, top: 18, bottom: 40 };
   const height = m.top + rowH * (list.length + 1) + m.bottom;
   const w = width - m.left - m.right;
   const x = (t) => m.left + ((t - t0) / (t1 - t0)) * w;
@@ -224,9 +232,22 @@ export function attemptTimeline(history, now = Date.now(), boxWidth = 720) {
     g.append(label(formatValue(end - a.start, 'ms'), x(end) + 5, top + 14, 'start', 'tick'));
     root.append(g);
   });
-  root.append(svg('line', { x1: m.left, x2: width - m.right, y1: height - m.bottom, y2: height - m.bottom, class: 'base' }));
-  root.append(label(new Date(t0).toLocaleTimeString(), m.left, height - 6, 'start'));
-  root.append(label(`+${formatValue(t1 - t0, 'ms')}`, width - m.right, height - 6, 'end'));
+  const axisY = height - m.bottom;
+  root.append(svg('line', { x1: m.left, x2: width - m.right, y1: axisY, y2: axisY, class: 'base' }));
+  root.append(label(new Date(t0).toLocaleTimeString(), m.left, axisY + 14, 'start'));
   // Where the x axis ends: the last event, or now while an attempt runs.
+  root.append(label(`+${formatValue(t1 - t0, 'ms')}`, width - m.right, axisY + 14, 'end'));
+  // A key for what this timeline shows: the marks' kinds and the attempts' outcomes, so no dot or colour needs a hover.
+  const keys = [...new Set(marks.map((e) => `mark ${e.type}`)), ...new Set(list.map((a) => `attempt ${a.outcome}`))];
+  let kx = m.left;
+  for (const key of keys) {
+    const [what, kind] = key.split(' ');
+    const g = svg('g', { class: `key ${what} ${kind}` });
+    g.append(what === 'mark' ? svg('circle', { cx: kx + 4, cy: height - 9, r: 4 }) : svg('rect', { x: kx, y: height - 13, width: 10, height: 8, rx: 2 }));
+    const text = MARK_NAMES[kind] ?? kind.replace(/_/g, ' ');
+    g.append(label(text, kx + 14, height - 5, 'start'));
+    root.append(g);
+    kx += 26 + text.length * 6.2;
+  }
   return root;
 }
