@@ -1,17 +1,11 @@
-using OmniActors.Hosting;
-using OmniActors.Silo.Api;
-using OmniActors.Silo.Hosting;
-
 // appsettings.json is not watched for changes: OmniActors reads its options once, and the watcher covers the whole
 // content root, the SQLite default's data/ folder included, so every database write woke it (bench/README.md: about
 // 14 % of the silo's CPU per task). First, so that a command line that sets it still wins.
 var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
-builder.UseOmniActorsSilo();
-builder.Services.AddOmniActorsApi(builder.Configuration, builder.Environment);
-builder.Services.AddOmniActorsTracing(builder.Configuration);
+builder.AddOmniActors();
 
 var app = builder.Build();
-app.MapOmniActorsApi();
+app.MapOmniActors();
 app.Run();
 
 /// <summary>The silo's entry point (public for WebApplicationFactory).</summary>

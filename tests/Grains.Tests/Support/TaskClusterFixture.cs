@@ -73,6 +73,7 @@ public abstract class TaskClusterFixture(TempDatabase database) : IAsyncLifetime
         services.AddAction<StubbornAction>("test-ignore-cancel", timeout: TimeSpan.FromSeconds(1));
         services.AddAction<DependenciesAction>("test-dependencies");
         services.AddAction<BreakerAction>("test-breaker");
+        services.AddAction<Tasks.GreetAction>("test-greet");
     }
 
     public async Task InitializeAsync()

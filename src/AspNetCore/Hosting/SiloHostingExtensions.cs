@@ -6,14 +6,14 @@ using Orleans.Dashboard;
 
 namespace OmniActors.Silo.Hosting;
 
-/// <summary>Hosts the Orleans silo inside the web app.</summary>
+/// <summary>Hosts the Orleans silo inside the app (a web app or a worker-only host).</summary>
 public static class SiloHostingExtensions
 {
     /// <summary>
     /// The silo, by configuration only: embedded (Sqlite) is one silo on localhost clustering; cluster mode
     /// (PostgreSql) joins every silo sharing the database through ADO.NET clustering.
     /// </summary>
-    public static WebApplicationBuilder UseOmniActorsSilo(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder UseOmniActorsSilo(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
