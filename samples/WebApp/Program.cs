@@ -2,7 +2,9 @@ using OmniActors.Actions;
 using OmniActors.Client;
 using System.Text.Json;
 
-var builder = WebApplication.CreateBuilder(args);
+// Not watching appsettings.json for changes (OmniActors reads its settings once): the watcher would also see every
+// write to the SQLite file under this folder.
+var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
 builder.AddOmniActors(o => o.UseSqlite("data/webapp.db"));        // a silo in this process; UsePostgreSql(…) for a cluster
 builder.Services.AddAction<SendWelcome>("send-welcome");
 
