@@ -53,6 +53,12 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
         _logger = logger;
     }
 
+    /// <summary>
+    /// Raised with true when the first listener connects and with false when the last one leaves (on a thread-pool thread,
+    /// never under the tail's lock), so what serves listeners only (the lifecycle stream watcher) runs only while someone listens.
+    /// </summary>
+    public event Action<bool>? ListeningChanged;
+
     /// <summary>Listeners dropped for falling behind, since start.</summary>
     public long DroppedListeners => Interlocked.Read(ref _droppedListeners);
 
@@ -102,9 +108,15 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
                 _gapSince = null;
             }
             var listener = new Listener(this, filter, _position, _options.ClientBufferSize, onDropped);
+            bool first;
             lock (_sync)
             {
+                first = _listeners.Count == 0;
                 _listeners = [.. _listeners, listener];
+            }
+            if (first)
+            {
+                ListeningChanged?.Invoke(true);
             }
             _loop ??= Task.Run(RunAsync, CancellationToken.None);
             return listener;
@@ -215,9 +227,16 @@ public sealed partial class EventLogTail : ILifecycleParticipant<ISiloLifecycle>
 
     private void Remove(Listener listener, bool dropped)
     {
+        bool last;
         lock (_sync)
         {
+            var before = _listeners.Count;
             _listeners = _listeners.Where(l => !ReferenceEquals(l, listener)).ToList();
+            last = before > 0 && _listeners.Count == 0;
+        }
+        if (last)
+        {
+            ListeningChanged?.Invoke(false);
         }
         if (dropped)
         {
