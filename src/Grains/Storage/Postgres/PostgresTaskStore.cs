@@ -32,9 +32,7 @@ internal sealed class PostgresTaskStore : SqlTaskStore
         await using var commands = new NpgsqlBatch(connection, tx);
         foreach (var w in batch)
         {
-            var cmd = new NpgsqlBatchCommand(StatementFor(w));
-            BindWrite(w, (name, value) => cmd.Parameters.AddWithValue(name, value));
-            commands.BatchCommands.Add(cmd);
+            commands.BatchCommands.Add(PositionalCommand.Create(StatementFor(w), add => BindWrite(w, add)));
         }
         await commands.ExecuteNonQueryAsync();
         for (var i = 0; i < batch.Count; i++)
@@ -52,9 +50,7 @@ internal sealed class PostgresTaskStore : SqlTaskStore
             }
             foreach (var e in w.Events!)
             {
-                var cmd = new NpgsqlBatchCommand(EventLogRows.InsertSql);
-                EventLogRows.Bind((name, value) => cmd.Parameters.AddWithValue(name, value), e);
-                log.BatchCommands.Add(cmd);
+                log.BatchCommands.Add(PositionalCommand.Create(EventLogRows.InsertSql, add => EventLogRows.Bind(add, e)));
             }
         }
         if (log.BatchCommands.Count > 0)
