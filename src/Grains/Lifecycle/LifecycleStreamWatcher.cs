@@ -50,16 +50,12 @@ internal sealed partial class LifecycleStreamWatcher(IServiceProvider services, 
         await ReconcileAsync();
     }
 
-    private void OnListeningChanged(bool listening)
+    private void OnListeningChanged(bool listening) => _ = listening ? ReconcileAsync() : ReconcileAfterLingerAsync();
+
+    private async Task ReconcileAfterLingerAsync()
     {
-        if (listening)
-        {
-            _ = ReconcileAsync();
-        }
-        else
-        {
-            _ = Task.Delay(Linger, time).ContinueWith(_ => ReconcileAsync(), TaskScheduler.Default).Unwrap();
-        }
+        await Task.Delay(Linger, time);
+        await ReconcileAsync();
     }
 
     /// <summary>Subscribes or unsubscribes so that a subscription exists exactly while the silo runs and anyone listens.</summary>
