@@ -26,6 +26,7 @@ public static class LifecycleHosting
         services.AddSingleton(EventLogStore.Create);
         services.AddSingleton<EventLogTail>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EventLogTail>());
+        services.AddSingleton<StreamAudience>();
         services.AddSingleton<LifecycleFeed>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<LifecycleFeed>());
         services.AddSingleton<ILifecyclePublisher, LifecyclePublisher>();

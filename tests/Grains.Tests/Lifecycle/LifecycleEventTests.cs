@@ -300,6 +300,38 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
     }
 
     [Fact]
+    public async Task A_queue_stream_is_published_to_only_while_somebody_subscribes_and_a_subscriber_hears_from_its_subscription_on()
+    {
+        var queue = Api.UniqueQueue("audience");
+        var stream = StreamId.Create(LifecycleStreams.Namespace, queue);
+        var audience = factory.Services.GetRequiredService<StreamAudience>();
+        var provider = factory.Services.GetRequiredService<IClusterClient>().GetStreamProvider(LifecycleStreams.ProviderName);
+
+        var before = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+        await _client.UntilStatusAsync(before, "succeeded");
+        Assert.False((await audience.HeardAsync([stream]))[0]);
+
+        var heard = new List<LifecycleEvent>();
+        var handle = await provider.GetStream<LifecycleBatch>(stream)
+            .SubscribeAsync((batch, _) => { lock (heard) { heard.AddRange(batch.Events); } return Task.CompletedTask; });
+        Assert.True((await audience.HeardAsync([stream]))[0]); // At once: an unheard answer is never reused.
+        var id = (await _client.EnqueueAsync(new { action = "noop", queue })).Id();
+        await _client.UntilStatusAsync(id, "succeeded");
+        // Every event posted after the subscription returned. (The earlier task's last events may come too: they were
+        // posted before, but the feed may flush them after.)
+        await Eventually.True(() => { lock (heard) { return heard.Count(e => e.Id == id) >= 3; } }, Api.Deadline, "the subscriber heard the task's events");
+        lock (heard)
+        {
+            Assert.Equal(["enqueued", "executing", "complete"], heard.Where(e => e.Id == id).Select(e => e.Type));
+            Assert.All(heard, e => Assert.Equal(queue, e.Queue));
+        }
+
+        await handle.UnsubscribeAsync();
+        await Eventually.Until(async () => (await audience.HeardAsync([stream]))[0], heardNow => !heardNow, Api.Deadline,
+            "once the subscriber left, the stream is unheard again (after at most StreamAudience.Recheck)");
+    }
+
+    [Fact]
     public void The_lifecycle_streams_cache_items_only_for_the_configured_time()
     {
         // Orleans' default keeps a memory-stream item until it is 30 minutes older than the newest: every event of a busy
