@@ -33,7 +33,6 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
     private Task? _loop;
     private long _dropped;
     private long _published;
-    private long _unheard;
     private int _stopped;
 
     public LifecycleFeed(IServiceProvider services, EventLogTail tail, StreamAudience audience, IOptions<EventLogOptions> options,
@@ -56,9 +55,6 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
 
     /// <summary>Events published on streams so far (on the all-events stream; a queue's stream may carry them too).</summary>
     public long Published => Interlocked.Read(ref _published);
-
-    /// <summary>Events not published because no stream they belong on had a subscriber.</summary>
-    public long Unheard => Interlocked.Read(ref _unheard);
 
     /// <summary>Takes events already stored in the log (or not logged by configuration); never blocks.</summary>
     public void Post(IReadOnlyList<LifecycleEvent> events)
@@ -147,10 +143,6 @@ internal sealed partial class LifecycleFeed : ILifecycleParticipant<ISiloLifecyc
         {
             await all.OnNextAsync(new LifecycleBatch { Events = batch.ToList() });
             Interlocked.Add(ref _published, batch.Count);
-        }
-        else
-        {
-            Interlocked.Add(ref _unheard, batch.Count);
         }
     }
 

@@ -21,8 +21,9 @@ internal sealed partial class StreamAudience(IServiceProvider services, TimeProv
     public static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<StreamId, long> _heardAt = new();
-    private IStreamSubscriptionManager? _subscriptions;
-    private bool _looked;
+    private readonly Lazy<IStreamSubscriptionManager?> _subscriptions = new(() =>
+        services.GetRequiredService<IClusterClient>().GetStreamProvider(LifecycleStreams.ProviderName)
+            .TryGetStreamSubscriptionManager(out var manager) ? manager : null);
 
     /// <summary>For each stream, whether a batch published on it now would reach a subscriber.</summary>
     public async Task<bool[]> HeardAsync(IReadOnlyList<StreamId> streams)
@@ -61,13 +62,7 @@ internal sealed partial class StreamAudience(IServiceProvider services, TimeProv
     {
         try
         {
-            if (!_looked)
-            {
-                services.GetRequiredService<IClusterClient>().GetStreamProvider(LifecycleStreams.ProviderName)
-                    .TryGetStreamSubscriptionManager(out _subscriptions);
-                _looked = true;
-            }
-            return _subscriptions is null || (await _subscriptions.GetSubscriptions(LifecycleStreams.ProviderName, stream)).Any();
+            return _subscriptions.Value is not { } manager || (await manager.GetSubscriptions(LifecycleStreams.ProviderName, stream)).Any();
         }
 #pragma warning disable CA1031 // Not knowing the audience must not lose a notification: publish, as without this check.
         catch (Exception ex)
