@@ -61,6 +61,27 @@ internal sealed class ReadyQueue
         return false;
     }
 
+    /// <summary>
+    /// Up to <paramref name="count"/> ready ids in the order <see cref="TryDequeue"/> would give them, left in place:
+    /// O(count · log n), popped and pushed back with their keys (ids removed meanwhile are dropped, as a dequeue drops them).
+    /// </summary>
+    public List<string> Peek(int count)
+    {
+        var taken = new List<(string Id, (int NegPriority, long Seq) Key)>(Math.Min(count, _readySeq.Count));
+        while (taken.Count < count && _ready.TryDequeue(out var id, out var key))
+        {
+            if (_readySeq.TryGetValue(id, out var seq) && seq == key.Seq)
+            {
+                taken.Add((id, key));
+            }
+        }
+        foreach (var (id, key) in taken)
+        {
+            _ready.Enqueue(id, key);
+        }
+        return taken.ConvertAll(t => t.Id);
+    }
+
     /// <summary>Moves tasks due by <paramref name="now"/> to the ready heap.</summary>
     public void Promote(DateTimeOffset now)
     {

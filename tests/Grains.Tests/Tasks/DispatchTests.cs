@@ -46,6 +46,59 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_backlog_deeper_than_the_rows_a_partition_holds_runs_in_order_and_a_cancel_of_a_row_read_ahead_holds()
+    {
+        // The test silo holds 16 rows per partition (CommonSettings): past them a claim reads its rows, and the next
+        // ready ones with them. Forty tasks, a blocking one, forty more: while the blocker runs, the rows of the tasks
+        // behind it have been read ahead, and cancelling some of those must stop them for good.
+        await fixture.WakePartitions("serial");
+        await fixture.PauseQueue("serial");
+        List<string> first, rest;
+        string blocker;
+        try
+        {
+            first = await EnqueueMany(40, priority: 10);
+            blocker = (await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "serial", Priority = 5 })).Task.Id;
+            rest = await EnqueueMany(40, priority: 0);
+        }
+        finally
+        {
+            await fixture.ResumeQueue("serial");
+        }
+        await Eventually.True(() => Probe.Executions.ContainsKey(blocker), TimeSpan.FromSeconds(20), "the blocker starts after the first forty");
+        var cancelled = rest.Where((_, i) => i % 4 == 1).ToList();
+        foreach (var id in cancelled)
+        {
+            Assert.Equal(TaskStatus.Cancelled, (await fixture.Omni.CancelAsync(id, "read ahead")).Status);
+        }
+        Probe.Gate(blocker).TrySetResult();
+
+        var expected = first.Append(blocker).Concat(rest.Except(cancelled)).ToList();
+        foreach (var id in expected)
+        {
+            await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
+        }
+        foreach (var id in cancelled)
+        {
+            Assert.Equal(TaskStatus.Cancelled, (await fixture.Omni.GetAsync(id))?.Status);
+            Assert.Equal(0, fixture.ExecutionsOf(id));
+        }
+        Assert.All(expected, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
+        var ids = expected.Concat(cancelled).ToHashSet();
+        Assert.Equal(expected, Probe.Started["serial"].Where(ids.Contains).ToList());
+
+        async Task<List<string>> EnqueueMany(int count, int priority)
+        {
+            var ids = new List<string>(count);
+            for (var i = 0; i < count; i++)
+            {
+                ids.Add((await fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "serial", priority)).Task.Id);
+            }
+            return ids;
+        }
+    }
+
+    [Fact]
     public async Task Tasks_waiting_in_a_paused_queue_let_their_activations_go_and_run_after_resume()
     {
         const string queue = "cold-paused";
