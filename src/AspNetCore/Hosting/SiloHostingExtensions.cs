@@ -70,6 +70,7 @@ public static class SiloHostingExtensions
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort, serviceId: cluster.ServiceId, clusterId: cluster.ClusterId);
             }
+            silo.Configure<GrainDirectoryOptions>(o => o.CacheSize = cluster.DirectoryCacheSize);
             silo.AddOmniActors(configuration);
             // The Orleans cluster dashboard; its endpoints are mapped (behind the API key) by MapOmniActorsApi.
             silo.AddDashboard();

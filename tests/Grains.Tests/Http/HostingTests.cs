@@ -18,6 +18,15 @@ public sealed class HostingTests(SiloApiFactory factory)
     }
 
     [Fact]
+    public void The_grain_directory_cache_is_sized_by_the_cluster_options_not_by_orleans_million()
+    {
+        // Orleans walks the whole table of this cache once a second for the dashboard's metrics (OmniClusterOptions).
+        var directory = factory.Services.GetRequiredService<IOptions<GrainDirectoryOptions>>().Value;
+        Assert.Equal(new Silo.Hosting.OmniClusterOptions().DirectoryCacheSize, directory.CacheSize);
+        Assert.Equal(100_000, directory.CacheSize);
+    }
+
+    [Fact]
     public async Task The_silo_stores_tasks_in_the_test_database()
     {
         using var client = factory.CreateApiClient();
