@@ -19,7 +19,7 @@ public static class SiloHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var configuration = builder.Configuration;
-        var cluster = configuration.GetSection(OmniClusterOptions.Section).Get<OmniClusterOptions>() ?? new OmniClusterOptions();
+        var cluster = StartupOptions.Read<OmniClusterOptions>(configuration, OmniClusterOptions.Section);
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var runner = configuration.GetSection(Running.RunnerOptions.Section).Get<Running.RunnerOptions>() ?? new Running.RunnerOptions();
         if (!storage.IsPostgres && string.IsNullOrWhiteSpace(storage.ConnectionString)

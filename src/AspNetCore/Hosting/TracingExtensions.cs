@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 using OmniActors.Tracing;
 using OpenTelemetry.Exporter;
@@ -18,8 +17,8 @@ public static class TracingExtensions
     public static IServiceCollection AddOmniActorsTracing(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        Validate(options);
+        var options = StartupOptions.Read<TelemetryOptions>(configuration, TelemetryOptions.Section);
+        ValidateEndpoint(options);
         if (!options.Tracing)
         {
             return services;
@@ -64,13 +63,8 @@ public static class TracingExtensions
         }
     }
 
-    private static void Validate(TelemetryOptions options)
+    private static void ValidateEndpoint(TelemetryOptions options)
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-        {
-            throw new OptionsValidationException(TelemetryOptions.Section, typeof(TelemetryOptions), results.Select(r => r.ErrorMessage ?? "invalid"));
-        }
         if (options.OtlpEndpoint is { } endpoint && (!endpoint.IsAbsoluteUri || endpoint.Scheme is not ("http" or "https")))
         {
             throw new OptionsValidationException(TelemetryOptions.Section, typeof(TelemetryOptions),

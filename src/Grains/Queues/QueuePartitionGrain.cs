@@ -124,8 +124,7 @@ internal sealed partial class QueuePartitionGrain(
         }
         var now = time.GetUtcNow();
         // Sent by a task grain after it changed the row: a row held from before is stale.
-        _rows.Remove(entry.TaskId);
-        _rowsInvalidated++;
+        ForgetRow(entry.TaskId);
         _queue.Add(entry, now);
         Pump();
         // Still waiting after the pump: warm only if it is near the head and due soon.
@@ -137,8 +136,7 @@ internal sealed partial class QueuePartitionGrain(
     public Task Remove(string taskId)
     {
         _queue.Remove(taskId);
-        _rows.Remove(taskId);
-        _rowsInvalidated++;
+        ForgetRow(taskId);
         _watched.Remove(taskId);
         ReportGauges();
         return Task.CompletedTask;
@@ -748,6 +746,13 @@ internal sealed partial class QueuePartitionGrain(
                 _rows[row.Id] = row;
             }
         }
+    }
+
+    /// <summary>Drops a held row that its task grain changed or removed, and tells a read ahead in flight (see <see cref="ReadRowsAsync"/>).</summary>
+    private void ForgetRow(string taskId)
+    {
+        _rows.Remove(taskId);
+        _rowsInvalidated++;
     }
 
     /// <summary>Indexes a pending task, keeping its row while the backlog is small enough for rows to stay in memory.</summary>

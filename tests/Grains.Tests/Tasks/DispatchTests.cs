@@ -89,12 +89,12 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
 
         async Task<List<string>> EnqueueMany(int count, int priority)
         {
-            var ids = new List<string>(count);
+            var submitted = new List<string>(count);
             for (var i = 0; i < count; i++)
             {
-                ids.Add((await fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "serial", priority)).Task.Id);
+                submitted.Add((await fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "serial", priority)).Task.Id);
             }
-            return ids;
+            return submitted;
         }
     }
 
