@@ -19,6 +19,7 @@ one() { # [VAR=value...] MODE SYNC
 # Interleaved rounds: the machine is shared, so each variant runs once per round.
 for _ in $(seq 1 "$rounds"); do
   one full FULL
+  one TRIM=glibc full FULL
   one CACHE=-65536 full FULL
   one nolog FULL
   one nostart FULL
