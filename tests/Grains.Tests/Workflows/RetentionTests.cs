@@ -27,8 +27,10 @@ public abstract class RetentionTests(TaskClusterFixture fixture)
         var recent = (await fixture.Omni.EnqueueAsync("test-record", new { recent = true }, queue)).Task.Id;
         await fixture.Omni.EndsAs(recent, TaskStatus.Succeeded);
         var pending = (await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-record", Queue = queue, Delay = TimeSpan.FromHours(1) })).Task.Id;
-        // Eight days ago, past the default retention of seven.
+        // Eight days ago, past the default retention of seven: created and finished then. The recent task was created
+        // then too (a long delay, say) but finished now, so it stays.
         var longAgo = DateTimeOffset.UtcNow.AddDays(-8).ToUnixTimeMilliseconds();
+        await fixture.Database.ExecuteAsync("UPDATE omni_tasks SET created_at = @at WHERE queue = @queue", ("@at", longAgo), ("@queue", queue));
         await fixture.Database.ExecuteAsync("UPDATE omni_tasks SET finished_at = @at WHERE queue = @queue AND id <> @recent AND finished_at IS NOT NULL",
             ("@at", longAgo), ("@queue", queue), ("@recent", recent));
 
