@@ -43,9 +43,9 @@ internal sealed partial class TaskRecovery(
         PeriodicSweep.RunAsync(options.Value.RetentionSweepInterval, time, passAtStart: false, async token =>
         {
             var sweep = await retention.SweepOnceAsync(token);
-            if (sweep.Deleted > 0)
+            if (sweep.Deleted > 0 || sweep.LogDeleted > 0)
             {
-                LogRetention(sweep.Deleted, sweep.Batches);
+                LogRetention(sweep.Deleted, sweep.Batches, sweep.LogDeleted);
             }
         }, LogRetentionFailed, cancellationToken);
 
@@ -210,8 +210,8 @@ internal sealed partial class TaskRecovery(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Moving queue partitions to a silo that joined failed; they stay where they are")]
     private partial void LogRebalanceFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Count} finished tasks in {Batches} batches")]
-    private partial void LogRetention(int count, int batches);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention: deleted {Count} finished tasks in {Batches} batches and {LogRows} event-log rows")]
+    private partial void LogRetention(int count, int batches, int logRows);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Retention cleanup failed; it runs again at the next interval")]
     private partial void LogRetentionFailed(Exception exception);

@@ -11,6 +11,10 @@ public sealed class EventLogOptions
     /// <summary>Write task events to <c>omni_event_log</c> in the task row's transaction (off: streams and metrics only).</summary>
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Events are deleted this long after they happened, by the tasks' retention cleanup (its interval and batch
+    /// size); zero keeps them forever. Without it the log grows by about three rows per task for good.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
     /// <summary>Publish lifecycle events on Orleans streams (per queue and all).</summary>
     public bool Streams { get; set; } = true;
 

@@ -92,6 +92,23 @@ public sealed class EventLogStore
         ReadAsync($"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE seq > @after ORDER BY seq LIMIT @limit",
             [("@after", after), ("@limit", limit)], cancellationToken);
 
+    /// <summary>Deletes at most <paramref name="limit"/> events that happened before <paramref name="before"/> (found through
+    /// <c>ix_omni_event_log_at</c>); returns how many went.</summary>
+    public async Task<int> DeleteBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        var deleted = 0;
+        await GuardAsync(async () =>
+        {
+            await using var connection = await _open(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "DELETE FROM omni_event_log WHERE seq IN (SELECT seq FROM omni_event_log WHERE at < @before LIMIT @n)";
+            Add(cmd, "@before", before.ToUnixTimeMilliseconds());
+            Add(cmd, "@n", limit);
+            deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }, "trimmed");
+        return deleted;
+    }
+
     /// <summary>The highest sequence stored (0 for an empty log).</summary>
     public async Task<long> LastSequenceAsync(CancellationToken cancellationToken = default)
     {

@@ -6,7 +6,7 @@ using TaskStatus = OmniActors.Tasks.TaskStatus;
 
 namespace OmniActors.Tests.Workflows;
 
-/// <summary>Retention: finished tasks past the retention period are deleted in bounded batches; nothing else is touched.</summary>
+/// <summary>Retention: finished tasks and event-log rows past the retention period are deleted in bounded batches; nothing else is touched.</summary>
 public abstract class RetentionTests(TaskClusterFixture fixture)
 {
     private static long Count(object? value) => Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
@@ -34,6 +34,15 @@ public abstract class RetentionTests(TaskClusterFixture fixture)
         await fixture.Database.ExecuteAsync("UPDATE omni_tasks SET finished_at = @at WHERE queue = @queue AND id <> @recent AND finished_at IS NOT NULL",
             ("@at", longAgo), ("@queue", queue), ("@recent", recent));
 
+        // The old tasks' events happened then too; the recent one's (enqueued, started, succeeded) stay.
+        var oldEvents = 0L;
+        foreach (var id in old)
+        {
+            oldEvents += await fixture.Database.ExecuteAsync("UPDATE omni_event_log SET at = @at WHERE subject = @id", ("@at", longAgo), ("@id", id));
+        }
+        var recentEvents = Count(await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_event_log WHERE subject = @id", ("@id", recent)));
+        Assert.True(oldEvents >= 15, $"expected at least 3 events for each old task, found {oldEvents}");
+
         var sweep = await fixture.Cluster.GetSiloServiceProvider().GetRequiredService<RetentionSweeper>().SweepOnceAsync();
 
         Assert.Equal(5, sweep.Deleted);
@@ -43,9 +52,17 @@ public abstract class RetentionTests(TaskClusterFixture fixture)
             Assert.Equal(0L, Count(await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE id = @id", ("@id", id))));
         }
         Assert.Equal(3L, Count(await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE queue = @queue", ("@queue", queue))));
+        Assert.True(sweep.LogDeleted >= oldEvents, $"deleted {sweep.LogDeleted} event-log rows, {oldEvents} were old");
+        foreach (var id in old)
+        {
+            Assert.Equal(0L, Count(await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_event_log WHERE subject = @id", ("@id", id))));
+        }
+        Assert.True(recentEvents >= 3);
+        Assert.Equal(recentEvents, Count(await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_event_log WHERE subject = @id", ("@id", recent))));
         Assert.Equal(TaskStatus.DeadLettered, (await fixture.Omni.GetAsync(deadLetter))?.Status);
         Assert.Equal(TaskStatus.Scheduled, (await fixture.Omni.GetAsync(pending))?.Status);
-        Assert.Equal(0, (await fixture.Cluster.GetSiloServiceProvider().GetRequiredService<RetentionSweeper>().SweepOnceAsync()).Deleted);
+        var again = await fixture.Cluster.GetSiloServiceProvider().GetRequiredService<RetentionSweeper>().SweepOnceAsync();
+        Assert.Equal((0, 0), (again.Deleted, again.LogDeleted));
     }
 }
 
