@@ -19,7 +19,7 @@ internal static class StartupOptions
     }
 
     /// <summary>Throws <see cref="OptionsValidationException"/> listing every data annotation <paramref name="options"/> breaks.</summary>
-    public static void Validate<T>(T options, string section) where T : class
+    private static void Validate<T>(T options, string section) where T : class
     {
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
