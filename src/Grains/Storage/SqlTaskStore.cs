@@ -39,11 +39,19 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
 
     private readonly GroupCommitter<PendingWrite, long> _committer;
 
-    protected SqlTaskStore(int maxBatchSize, ILogger logger) =>
-        _committer = new GroupCommitter<PendingWrite, long>(CommitBatchAsync, maxBatchSize, logger);
+    /// <param name="maxBatchSize">Most writes in one transaction.</param>
+    /// <param name="logger">Where failed commits are logged.</param>
+    /// <param name="flushAfterCommit">The store's commits do not wait for the disk: <see cref="FlushCommits"/> makes them
+    /// durable, pipelined with the next commit, before any write in them completes.</param>
+    protected SqlTaskStore(int maxBatchSize, ILogger logger, bool flushAfterCommit = false) =>
+        _committer = new GroupCommitter<PendingWrite, long>(CommitBatchAsync, maxBatchSize, logger,
+            makeDurable: flushAfterCommit ? FlushCommits : null);
 
-    /// <summary>Commits and rows written so far.</summary>
-    public (long Commits, long Rows) WriteCounters => (_committer.Commits, _committer.Rows);
+    /// <summary>Commits, rows written and pipelined flushes to disk so far.</summary>
+    public (long Commits, long Rows, long Flushes) WriteCounters => (_committer.Commits, _committer.Rows, _committer.Flushes);
+
+    /// <summary>Makes every transaction committed so far durable; called only by a store built with flushAfterCommit.</summary>
+    protected virtual void FlushCommits() => throw new NotSupportedException("This store's commits reach the disk on their own.");
 
     /// <summary>Opens a pooled connection for reads and maintenance.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);

@@ -102,4 +102,135 @@ public sealed class GroupCommitterTests
         Assert.Equal(7, await ok);
         await Assert.ThrowsAsync<ConflictException>(() => rejected);
     }
+
+    /// <summary>Waits for a condition with a deadline (the committer's loops run on their own).</summary>
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
+            await Task.Delay(5);
+        }
+    }
+
+    [Fact]
+    public async Task With_a_durability_step_a_write_completes_only_after_a_flush_begun_after_its_commit()
+    {
+        using var flushStarted = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var committed = 0;
+        var committedAtFlushStart = new List<int>();
+        await using var committer = new TaskCommitter(batch =>
+        {
+            Interlocked.Add(ref committed, batch.Count);
+            return Task.CompletedTask;
+        }, maxBatch: 512, NullLogger.Instance, makeDurable: () =>
+        {
+            lock (committedAtFlushStart)
+            {
+                committedAtFlushStart.Add(Volatile.Read(ref committed));
+            }
+            flushStarted.Release();
+            Assert.True(release.Wait(TimeSpan.FromSeconds(10)), "the test never released the flush");
+        });
+
+        var first = committer.Enqueue(Write(0));
+        Assert.True(await flushStarted.WaitAsync(TimeSpan.FromSeconds(10)), "no flush began after the first commit");
+        Assert.Equal(1, committer.Commits);
+        Assert.False(first.IsCompleted, "a write must not complete before the flush that covers it ends");
+
+        // The next batch commits while the first flush is still in flight: the disk and the writer overlap.
+        var second = committer.Enqueue(Write(1));
+        await Eventually(() => Volatile.Read(ref committed) == 2, "the second write committed during the first flush");
+        Assert.False(second.IsCompleted, "a write committed after a flush began must wait for a later flush");
+
+        release.Release();
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await flushStarted.WaitAsync(TimeSpan.FromSeconds(10)), "no second flush for the write committed during the first");
+        Assert.False(second.IsCompleted, "completed before the flush covering it ended");
+        release.Release();
+        await second.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(2, committer.Flushes);
+        Assert.Equal([1, 2], committedAtFlushStart);
+    }
+
+    [Fact]
+    public async Task With_a_durability_step_at_most_two_batches_wait_between_commit_and_completion()
+    {
+        using var release = new SemaphoreSlim(0);
+        var committed = 0;
+        var flushing = 0;
+        await using var committer = new TaskCommitter(batch =>
+        {
+            Interlocked.Add(ref committed, batch.Count);
+            return Task.CompletedTask;
+        }, maxBatch: 1, NullLogger.Instance, makeDurable: () =>
+        {
+            Interlocked.Increment(ref flushing);
+            Assert.True(release.Wait(TimeSpan.FromSeconds(10)), "the test never released the flush");
+        });
+
+        // Batches of one: the first is flushed, the second committed behind it, the rest must wait for the disk.
+        var writes = Enumerable.Range(0, 6).Select(i => committer.Enqueue(Write(i))).ToList();
+        await Eventually(() => Volatile.Read(ref flushing) == 1 && Volatile.Read(ref committed) >= 2, "two batches committed");
+        var committedWhileHeld = Volatile.Read(ref committed);
+
+        release.Release(100);
+        await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, committedWhileHeld);
+        Assert.Equal(6, committer.Commits);
+    }
+
+    [Fact]
+    public async Task A_failed_flush_fails_the_writes_it_covered_and_the_committer_refuses_every_later_write()
+    {
+        var commits = 0;
+        await using var committer = new TaskCommitter(_ =>
+        {
+            Interlocked.Increment(ref commits);
+            return Task.CompletedTask;
+        }, maxBatch: 512, NullLogger.Instance, makeDurable: () => throw new IOException("fdatasync: EIO"));
+
+        var failed = await Assert.ThrowsAsync<StorageUnavailableException>(() => committer.Enqueue(Write(0)));
+        Assert.Contains("EIO", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("restarts", failed.Message, StringComparison.Ordinal);
+
+        // After a failed flush the kernel may have dropped pages: nothing more is written, nothing more is acknowledged.
+        var later = await Assert.ThrowsAsync<StorageUnavailableException>(() => committer.Enqueue(Write(1)));
+        Assert.Same(failed, later);
+        Assert.Equal(1, Volatile.Read(ref commits));
+        Assert.Equal(0, committer.Flushes);
+    }
+
+    [Fact]
+    public async Task With_a_durability_step_a_rejected_item_still_fails_alone_and_a_failed_commit_is_not_flushed()
+    {
+        var calls = 0;
+        var flushes = 0;
+        await using var committer = new TaskCommitter(batch =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                throw new InvalidOperationException("database is locked");
+            }
+            foreach (var w in batch)
+            {
+                w.NewVersion = 3;
+                w.Rejection = w.Id == "t2" ? new ConflictException("version moved") : null;
+            }
+            return Task.CompletedTask;
+        }, maxBatch: 512, NullLogger.Instance, makeDurable: () => Interlocked.Increment(ref flushes));
+
+        var lost = await Assert.ThrowsAsync<StorageUnavailableException>(() => committer.Enqueue(Write(0)));
+        Assert.Contains("database is locked", lost.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Volatile.Read(ref flushes));
+
+        var ok = committer.Enqueue(Write(1));
+        var rejected = committer.Enqueue(Write(2));
+        Assert.Equal(3, await ok);
+        await Assert.ThrowsAsync<ConflictException>(() => rejected);
+        Assert.InRange(Volatile.Read(ref flushes), 1, 2);
+    }
 }

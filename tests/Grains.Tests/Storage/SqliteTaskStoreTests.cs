@@ -27,9 +27,10 @@ public sealed class SqliteTaskStoreTests
         public StorageOptions Options { get; }
         public SqliteTaskStore Store { get; private set; } = null!;
 
-        public static async Task<ScratchStore> OpenAsync()
+        public static async Task<ScratchStore> OpenAsync(Action<StorageOptions>? configure = null)
         {
             var scratch = new ScratchStore();
+            configure?.Invoke(scratch.Options);
             await SqliteDatabase.InstallSchemaAsync(scratch.Options, CancellationToken.None);
             scratch.Store = new SqliteTaskStore(Microsoft.Extensions.Options.Options.Create(scratch.Options),
                 Microsoft.Extensions.Options.Options.Create(new EventLogOptions()), NullLogger<SqliteTaskStore>.Instance);
@@ -168,5 +169,79 @@ public sealed class SqliteTaskStoreTests
         await Assert.ThrowsAsync<ConflictException>(() => store.DeleteAsync(created.Id, expectedVersion: 1));
         await store.DeleteAsync(created.Id, expectedVersion: 2);
         Assert.Null(await store.GetAsync(created.Id));
+    }
+
+    private static async Task<long> CountTasksAsync(StorageOptions options)
+    {
+        await using var connection = new SqliteConnection(SqliteDatabase.ConnectionString(options));
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM omni_tasks";
+        return (long)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    [Fact]
+    public async Task Under_FULL_the_group_commit_flushes_the_log_itself_and_every_acknowledged_write_is_in_the_file()
+    {
+        await using var scratch = await ScratchStore.OpenAsync();
+        var store = scratch.Store;
+        Assert.True(scratch.Options.SqliteSynchronousFull, "FULL is the default");
+        Assert.Equal(Path.GetFullPath(scratch.Options.SqlitePath) + "-wal", store.FlushedLog);
+
+        var versions = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            store.SaveAsync(NewTask($"t-flushed-{i}"), [Event($"t-flushed-{i}", "enqueued", 0)])));
+
+        Assert.All(versions, v => Assert.Equal(1L, v));
+        var (commits, rows, flushes) = store.WriteCounters;
+        Assert.Equal(200, rows);
+        Assert.InRange(flushes, 1, commits);
+        Assert.True(new FileInfo(store.FlushedLog!).Length > 0, "the flushed file is the log SQLite writes");
+        Assert.Equal(200L, await CountTasksAsync(scratch.Options));
+    }
+
+    [Fact]
+    public async Task Without_flushing_after_commit_SQLite_flushes_inside_each_commit_and_the_group_commit_flushes_nothing()
+    {
+        await using var scratch = await ScratchStore.OpenAsync(o => o.SqliteFlushAfterCommit = false);
+        var store = scratch.Store;
+        Assert.Null(store.FlushedLog);
+
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => store.SaveAsync(NewTask($"t-full-{i}"))));
+
+        Assert.Equal(0, store.WriteCounters.Flushes);
+        Assert.Equal(20L, await CountTasksAsync(scratch.Options));
+    }
+
+    [Theory]
+    [InlineData(true, true, null, true)]
+    [InlineData(true, false, null, false)]
+    [InlineData(false, true, null, false)]
+    [InlineData(true, true, "Data Source=:memory:", false)]
+    [InlineData(true, true, "Data Source=omni;Mode=Memory;Cache=Shared", false)]
+    [InlineData(true, true, "Data Source=elsewhere.db", true)]
+    public void The_log_is_flushed_after_commit_only_for_a_file_under_FULL_with_the_setting_on(bool full, bool flushAfterCommit, string? connectionString, bool flushed)
+    {
+        var options = new StorageOptions
+        {
+            SqlitePath = Path.Combine(Path.GetTempPath(), "omni-flag-" + Guid.NewGuid().ToString("N"), "omni.db"),
+            SqliteSynchronousFull = full,
+            SqliteFlushAfterCommit = flushAfterCommit,
+            ConnectionString = connectionString,
+        };
+
+        var file = SqliteDatabase.FlushedAfterCommit(options);
+
+        Assert.Equal(flushed, file is not null);
+        if (file is not null)
+        {
+            Assert.Equal(Path.GetFullPath(connectionString is null ? options.SqlitePath : "elsewhere.db"), file);
+        }
+    }
+
+    [Fact]
+    public void Flushing_a_log_that_does_not_exist_is_an_IO_error_not_a_silent_success()
+    {
+        using var flush = new SqliteWalFlush(Path.Combine(Path.GetTempPath(), "omni-missing-" + Guid.NewGuid().ToString("N"), "omni.db"));
+        Assert.ThrowsAny<IOException>(flush.Flush);
     }
 }

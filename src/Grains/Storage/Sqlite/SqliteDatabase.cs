@@ -22,12 +22,33 @@ internal static class SqliteDatabase
         }.ToString();
     }
 
-    /// <summary>WAL lets readers run beside the single writer; synchronous decides what a power cut may take back.</summary>
-    public static void ApplyPragmas(SqliteConnection connection, StorageOptions options)
+    /// <summary>
+    /// WAL lets readers run beside the single writer; synchronous decides what a power cut may take back.
+    /// <paramref name="flushedByCaller"/>: the caller flushes the log after each commit itself
+    /// (<see cref="SqliteWalFlush"/>), so the connection commits with NORMAL even when FULL is configured.
+    /// </summary>
+    public static void ApplyPragmas(SqliteConnection connection, StorageOptions options, bool flushedByCaller = false)
     {
         using var cmd = connection.CreateCommand();
-        cmd.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(options.SqliteSynchronousFull ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=30000;";
+        var full = options.SqliteSynchronousFull && !flushedByCaller;
+        cmd.CommandText = $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(full ? "FULL" : "NORMAL")}; PRAGMA busy_timeout=30000;";
         cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// The file whose log the task store's group commit flushes itself, or null when it should let SQLite do it: the
+    /// options ask for FULL and for flushing after commit, and the database is a file (an in-memory one has no log).
+    /// </summary>
+    public static string? FlushedAfterCommit(StorageOptions options)
+    {
+        if (!options.SqliteSynchronousFull || !options.SqliteFlushAfterCommit)
+        {
+            return null;
+        }
+        var builder = new SqliteConnectionStringBuilder(ConnectionString(options));
+        var memory = builder.Mode == SqliteOpenMode.Memory || string.IsNullOrEmpty(builder.DataSource)
+            || builder.DataSource.Equals(":memory:", StringComparison.Ordinal) || builder.DataSource.StartsWith("file::memory:", StringComparison.Ordinal);
+        return memory ? null : Path.GetFullPath(builder.DataSource);
     }
 
     /// <summary>Applies the schema scripts the file lacks.</summary>

@@ -13,16 +13,29 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
     private readonly Dictionary<string, WriterStatement> _commands = new(StringComparer.Ordinal);
+    private readonly SqliteWalFlush? _walFlush;
 
     public SqliteTaskStore(IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<SqliteTaskStore> logger)
-        : base(options.Value.MaxBatchSize, logger)
+        : this(options.Value, SqliteDatabase.FlushedAfterCommit(options.Value), eventLog.Value, logger)
     {
-        LogEvents = eventLog.Value.Enabled;
-        _connectionString = SqliteDatabase.ConnectionString(options.Value);
+    }
+
+    private SqliteTaskStore(StorageOptions options, string? flushedFile, EventLogOptions eventLog, ILogger logger)
+        : base(options.MaxBatchSize, logger, flushAfterCommit: flushedFile is not null)
+    {
+        LogEvents = eventLog.Enabled;
+        _connectionString = SqliteDatabase.ConnectionString(options);
         _writer = new SqliteConnection(_connectionString);
         _writer.Open();
-        SqliteDatabase.ApplyPragmas(_writer, options.Value);
+        SqliteDatabase.ApplyPragmas(_writer, options, flushedByCaller: flushedFile is not null);
+        _walFlush = flushedFile is null ? null : new SqliteWalFlush(flushedFile);
     }
+
+    /// <summary>The log file the group commit flushes after each commit, or null when SQLite flushes inside it.</summary>
+    internal string? FlushedLog => _walFlush?.Path;
+
+    /// <summary>Runs beside the writer (the committer's second loop), on a descriptor of its own.</summary>
+    protected override void FlushCommits() => _walFlush!.Flush();
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -73,6 +86,7 @@ internal sealed class SqliteTaskStore : SqlTaskStore
             statement.Dispose();
         }
         await _writer.DisposeAsync();
+        _walFlush?.Dispose();
     }
 
     /// <summary>
