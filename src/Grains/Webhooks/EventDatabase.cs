@@ -45,6 +45,7 @@ public sealed class EventDatabase : IAsyncDisposable
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqlite;
     private readonly SqliteConnection? _sqliteWriter;
+    private readonly SqliteWalFlush? _walFlush;
 
     public EventDatabase(IOptions<StorageOptions> options, IServiceProvider services, ILogger<EventDatabase> logger)
     {
@@ -59,13 +60,17 @@ public sealed class EventDatabase : IAsyncDisposable
         else
         {
             _sqlite = SqliteDatabase.ConnectionString(o);
-            _sqliteWriter = new SqliteConnection(_sqlite);
-            _sqliteWriter.Open();
-            SqliteDatabase.ApplyPragmas(_sqliteWriter, o);
-            _background = new GroupCommitter<Pending, int[]>(CommitSqliteAsync, o.MaxBatchSize, logger, "event store");
+            // Under FULL the log is flushed after each commit, beside the next one, as the task store does: the two
+            // writers share the file's one write lock, and neither holds it while the disk flushes.
+            (_sqliteWriter, _walFlush) = SqliteDatabase.OpenWriter(o);
+            _background = new GroupCommitter<Pending, int[]>(CommitSqliteAsync, o.MaxBatchSize, logger, "event store",
+                makeDurable: _walFlush is null ? null : _walFlush.Flush);
             _urgent = _background;
         }
     }
+
+    /// <summary>Flushes of the SQLite log done after commit so far (0 when SQLite flushes inside each commit), for tests.</summary>
+    internal long Flushes => _walFlush is null ? 0 : _background.Flushes;
 
     /// <summary>True on PostgreSQL (some statements differ in syntax).</summary>
     public bool IsPostgres => _postgres is not null;
@@ -248,5 +253,6 @@ public sealed class EventDatabase : IAsyncDisposable
         {
             await _sqliteWriter.DisposeAsync();
         }
+        _walFlush?.Dispose();
     }
 }

@@ -36,7 +36,20 @@ internal static class SqliteDatabase
     }
 
     /// <summary>
-    /// The file whose log the task store's group commit flushes itself, or null when it should let SQLite do it: the
+    /// Opens a group commit's writer connection with its pragmas, and the flush of its log when the group commit is to
+    /// flush after each commit (<see cref="FlushedAfterCommit"/>); the caller disposes both, the flush after the writer.
+    /// </summary>
+    public static (SqliteConnection Writer, SqliteWalFlush? Flush) OpenWriter(StorageOptions options)
+    {
+        var flushed = FlushedAfterCommit(options);
+        var writer = new SqliteConnection(ConnectionString(options));
+        writer.Open();
+        ApplyPragmas(writer, options, flushedByCaller: flushed is not null);
+        return (writer, flushed is null ? null : new SqliteWalFlush(flushed));
+    }
+
+    /// <summary>
+    /// The file whose log a group commit (task store, event store) flushes itself, or null when it should let SQLite do it: the
     /// options ask for FULL and for flushing after commit, and the database is a file (an in-memory one has no log).
     /// </summary>
     public static string? FlushedAfterCommit(StorageOptions options)

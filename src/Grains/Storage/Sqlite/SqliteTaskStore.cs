@@ -16,19 +16,11 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     private readonly SqliteWalFlush? _walFlush;
 
     public SqliteTaskStore(IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<SqliteTaskStore> logger)
-        : this(options.Value, SqliteDatabase.FlushedAfterCommit(options.Value), eventLog.Value, logger)
+        : base(options.Value.MaxBatchSize, logger, flushAfterCommit: SqliteDatabase.FlushedAfterCommit(options.Value) is not null)
     {
-    }
-
-    private SqliteTaskStore(StorageOptions options, string? flushedFile, EventLogOptions eventLog, ILogger logger)
-        : base(options.MaxBatchSize, logger, flushAfterCommit: flushedFile is not null)
-    {
-        LogEvents = eventLog.Enabled;
-        _connectionString = SqliteDatabase.ConnectionString(options);
-        _writer = new SqliteConnection(_connectionString);
-        _writer.Open();
-        SqliteDatabase.ApplyPragmas(_writer, options, flushedByCaller: flushedFile is not null);
-        _walFlush = flushedFile is null ? null : new SqliteWalFlush(flushedFile);
+        LogEvents = eventLog.Value.Enabled;
+        _connectionString = SqliteDatabase.ConnectionString(options.Value);
+        (_writer, _walFlush) = SqliteDatabase.OpenWriter(options.Value);
     }
 
     /// <summary>The log file the group commit flushes after each commit, or null when SQLite flushes inside it.</summary>
