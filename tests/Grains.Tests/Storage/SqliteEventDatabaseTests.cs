@@ -2,7 +2,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using OmniActors.Storage;
-using OmniActors.Storage.Sqlite;
 using OmniActors.Webhooks;
 
 namespace OmniActors.Tests.Storage;
@@ -10,15 +9,6 @@ namespace OmniActors.Tests.Storage;
 /// <summary>The event store's SQLite writer flushes its log after commit under FULL, as the task store's does.</summary>
 public sealed class SqliteEventDatabaseTests
 {
-    private static async Task<long> CountAsync(StorageOptions options)
-    {
-        await using var connection = new SqliteConnection(SqliteDatabase.ConnectionString(options));
-        await connection.OpenAsync();
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM notes";
-        return (long)(await cmd.ExecuteScalarAsync())!;
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -38,7 +28,7 @@ public sealed class SqliteEventDatabaseTests
                         : database.WriteUrgentAsync(SqlStatement.Of("INSERT INTO notes (body) VALUES (@body)", ("@body", $"urgent {i}")))));
 
                 Assert.All(rows, changed => Assert.Equal(1, changed));
-                Assert.Equal(100L, await CountAsync(options));
+                Assert.Equal(100L, await SqliteTaskStoreTests.CountRowsAsync(options, "notes"));
                 if (flushAfterCommit)
                 {
                     Assert.InRange(database.Flushes, 1, 101);
