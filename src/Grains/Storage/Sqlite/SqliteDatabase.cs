@@ -45,7 +45,9 @@ internal static class SqliteDatabase
         var writer = new SqliteConnection(ConnectionString(options));
         writer.Open();
         ApplyPragmas(writer, options, flushedByCaller: flushed is not null);
-        return (writer, flushed is null ? null : new SqliteWalFlush(flushed));
+        // The file SQLite itself opened (a URI or |DataDirectory| in a connection string resolves there), else ours.
+        var file = string.IsNullOrEmpty(writer.DataSource) ? flushed : writer.DataSource;
+        return (writer, flushed is null ? null : new SqliteWalFlush(file!));
     }
 
     /// <summary>
