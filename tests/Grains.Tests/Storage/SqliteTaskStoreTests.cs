@@ -245,4 +245,32 @@ public sealed class SqliteTaskStoreTests
         using var flush = new SqliteWalFlush(Path.Combine(Path.GetTempPath(), "omni-missing-" + Guid.NewGuid().ToString("N"), "omni.db"));
         Assert.ThrowsAny<IOException>(flush.Flush);
     }
+
+    [Theory]
+    [InlineData(true, 1L)]
+    [InlineData(false, 2L)]
+    public async Task A_writer_commits_with_NORMAL_only_when_its_group_commit_flushes_the_log_itself(bool flushAfterCommit, long synchronous)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "omni-writer-" + Guid.NewGuid().ToString("N"));
+        var options = new StorageOptions { SqlitePath = Path.Combine(folder, "omni.db"), SqliteFlushAfterCommit = flushAfterCommit };
+        try
+        {
+            var (writer, flush) = SqliteDatabase.OpenWriter(options);
+            using (flush)
+            await using (writer)
+            {
+                Assert.Equal(flushAfterCommit, flush is not null);
+                await using var cmd = writer.CreateCommand();
+                cmd.CommandText = "PRAGMA synchronous";
+                Assert.Equal(synchronous, await cmd.ExecuteScalarAsync());
+                cmd.CommandText = "PRAGMA journal_mode";
+                Assert.Equal("wal", await cmd.ExecuteScalarAsync());
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
