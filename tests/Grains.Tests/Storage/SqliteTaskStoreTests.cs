@@ -273,4 +273,26 @@ public sealed class SqliteTaskStoreTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task A_database_SQLite_keeps_in_memory_through_a_URI_has_no_log_to_flush_and_its_store_still_writes()
+    {
+        // The connection string's own check cannot see "mode=memory" inside a URI; SQLite, asked for the file it opened, can.
+        var options = new StorageOptions { ConnectionString = $"Data Source=file:omni-{Guid.NewGuid():N}?mode=memory&cache=shared" };
+        Assert.NotNull(SqliteDatabase.FlushedAfterCommit(options));
+
+        // The shared in-memory database lives while this connection holds it open.
+        var (keeper, flush) = SqliteDatabase.OpenWriter(options);
+        await using (keeper)
+        {
+            Assert.Null(flush);
+            await SchemaInstaller.ApplyAsync(keeper, "sqlite", CancellationToken.None);
+            await using var store = new SqliteTaskStore(Microsoft.Extensions.Options.Options.Create(options),
+                Microsoft.Extensions.Options.Options.Create(new EventLogOptions()), NullLogger<SqliteTaskStore>.Instance);
+            Assert.Null(store.FlushedLog);
+
+            Assert.Equal(1, await store.SaveAsync(NewTask("t-memory"), [Event("t-memory", "enqueued", 0)]));
+            Assert.Equal(TaskStatus.Queued, (await store.GetAsync("t-memory"))!.Status);
+        }
+    }
 }

@@ -37,7 +37,8 @@ internal static class SqliteDatabase
 
     /// <summary>
     /// Opens a group commit's writer connection with its pragmas, and the flush of its log when the group commit is to
-    /// flush after each commit (<see cref="FlushedAfterCommit"/>); the caller disposes both, the flush after the writer.
+    /// flush after each commit (<see cref="FlushedAfterCommit"/>) and SQLite opened a file; the caller disposes both, the
+    /// flush after the writer.
     /// </summary>
     public static (SqliteConnection Writer, SqliteWalFlush? Flush) OpenWriter(StorageOptions options)
     {
@@ -45,9 +46,10 @@ internal static class SqliteDatabase
         var writer = new SqliteConnection(ConnectionString(options));
         writer.Open();
         ApplyPragmas(writer, options, flushedByCaller: flushed is not null);
-        // The file SQLite itself opened (a URI or |DataDirectory| in a connection string resolves there), else ours.
-        var file = string.IsNullOrEmpty(writer.DataSource) ? flushed : writer.DataSource;
-        return (writer, flushed is null ? null : new SqliteWalFlush(file!));
+        // The file SQLite itself opened (a URI or |DataDirectory| in a connection string resolves there); none for a
+        // database it keeps in memory, which a URI can ask for where the connection string's own check cannot see it.
+        var file = writer.DataSource;
+        return (writer, flushed is null || string.IsNullOrEmpty(file) ? null : new SqliteWalFlush(file));
     }
 
     /// <summary>

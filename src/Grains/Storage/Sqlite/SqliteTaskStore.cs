@@ -26,8 +26,9 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     /// <summary>The log file the group commit flushes after each commit, or null when SQLite flushes inside it.</summary>
     internal string? FlushedLog => _walFlush?.Path;
 
-    /// <summary>Runs beside the writer (the committer's second loop), on a descriptor of its own.</summary>
-    protected override void FlushCommits() => _walFlush!.Flush();
+    /// <summary>Runs beside the writer (the committer's second loop), on a descriptor of its own; a database SQLite keeps
+    /// in memory has nothing on disk to flush.</summary>
+    protected override void FlushCommits() => _walFlush?.Flush();
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
