@@ -24,9 +24,9 @@ public sealed class StorageOptions
     /// <summary>SQLite <c>synchronous=FULL</c> (survives power loss) instead of NORMAL (survives process crashes).</summary>
     public bool SqliteSynchronousFull { get; set; } = true;
 
-    /// <summary>With <see cref="SqliteSynchronousFull"/>: the task store's writer commits with NORMAL and its group
-    /// commit flushes the write-ahead log itself, while the next batch is written, completing each write only after that
-    /// flush; as durable as FULL. <c>false</c> = FULL inside each commit, the writer waiting for the disk.</summary>
+    /// <summary>With <see cref="SqliteSynchronousFull"/>: the task and event stores' writers commit with NORMAL and their
+    /// group commits flush the write-ahead log themselves, while the next batch is written, completing each write only
+    /// after that flush; as durable as FULL. <c>false</c> = FULL inside each commit, the writer waiting for the disk.</summary>
     public bool SqliteFlushAfterCommit { get; set; } = true;
 
     /// <summary>True for the cluster provider.</summary>
