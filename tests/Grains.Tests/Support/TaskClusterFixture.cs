@@ -54,7 +54,7 @@ public abstract class TaskClusterFixture(TempDatabase database) : IAsyncLifetime
         ["OmniActors:Tasks:RetentionBatchSize"] = "2",
         ["OmniActors:Tasks:RetentionBatchPause"] = "00:00:00.010",
         ["OmniActors:Breakers:Actions:test-breaker:FailureThreshold"] = "2",
-        ["OmniActors:Breakers:Actions:test-breaker:CoolDown"] = "00:00:01",
+        ["OmniActors:Breakers:Actions:test-breaker:CoolDown"] = "00:00:02",
         ["OmniActors:Breakers:Actions:test-breaker:HalfOpenRetry"] = "00:00:00.100",
         ["OmniActors:Queues:DefaultConcurrency"] = "16",
         ["OmniActors:Queues:DefaultPartitions"] = "4",

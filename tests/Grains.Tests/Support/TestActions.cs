@@ -138,7 +138,7 @@ public sealed class DependenciesAction(Probe probe) : IActionHandler
     }
 }
 
-/// <summary><c>test-breaker</c> (breaker threshold 2, cool-down 1 s in the test settings): fails until the probe's
+/// <summary><c>test-breaker</c> (breaker threshold 2, cool-down 2 s in the test settings): fails until the probe's
 /// <see cref="HealthyGate"/> gate exists, then succeeds.</summary>
 public sealed class BreakerAction(Probe probe) : IActionHandler
 {

@@ -29,14 +29,23 @@ public abstract class BreakerTests(TaskClusterFixture fixture)
         var open = await Breaker.Get();
         Assert.Equal(BreakerStatus.Open, open.State.Status);
 
-        // Held: not failed, not started, no attempt counted.
+        // Held: not failed, not started, no attempt counted, for as long as the cool-down lasts. A check whose reads
+        // ended after OpenUntil proves nothing (the probe may have started, failed and reopened the breaker meanwhile).
         var held = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Submit(queue)));
+        var openUntil = open.State.OpenUntil ?? throw new InvalidOperationException("an open breaker has an end to its cool-down");
+        var checksInsideCoolDown = 0;
         await HoldsFor(TimeSpan.FromMilliseconds(400), async () =>
         {
             var tasks = await Task.WhenAll(held.Select(id => fixture.Omni.GetAsync(id)));
-            return (await Breaker.Get()).State.Status != BreakerStatus.Open
-                || tasks.All(t => t is { Status: TaskStatus.Queued, Attempt: 0 } && !Probe.Executions.ContainsKey(t.Id));
+            var executed = held.Any(Probe.Executions.ContainsKey);
+            if (DateTimeOffset.UtcNow >= openUntil)
+            {
+                return true;
+            }
+            checksInsideCoolDown++;
+            return !executed && tasks.All(t => t is { Status: TaskStatus.Queued, Attempt: 0 });
         }, "held tasks neither run nor count an attempt while the breaker is open");
+        Assert.True(checksInsideCoolDown > 0, "the hold was checked at least once before the cool-down ended");
 
         // After the cool-down one probe runs; it fails, so the breaker opens again.
         var reopened = await Eventually.Until(() => Breaker.Get(), b => b.State.TimesOpened == open.State.TimesOpened + 1, Deadline, "the failed probe reopens it");
