@@ -15,7 +15,7 @@ namespace OmniActors.Tests.Storage;
 /// </summary>
 public sealed class SqliteTaskStoreTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
+    internal static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
 
     /// <summary>A store on a fresh SQLite file with our schema, deleted afterwards.</summary>
     private sealed class ScratchStore : IAsyncDisposable
@@ -45,7 +45,7 @@ public sealed class SqliteTaskStoreTests
         }
     }
 
-    private static TaskInfo NewTask(string id) => new()
+    internal static TaskInfo NewTask(string id) => new()
     {
         Id = id,
         Queue = "emails",
@@ -68,7 +68,7 @@ public sealed class SqliteTaskStoreTests
         WorkflowKey = "send",
     };
 
-    private static LifecycleEvent Event(string id, string type, int attempt) =>
+    internal static LifecycleEvent Event(string id, string type, int attempt) =>
         new() { Kind = LifecycleKind.Task, Id = id, Queue = "emails", Type = type, Attempt = attempt, At = Now, Action = "send-message" };
 
     [Fact]

@@ -39,22 +39,20 @@ internal sealed class PostgresTaskStore : SqlTaskStore
         {
             Settle(batch[i], commands.BatchCommands[i].RecordsAffected);
         }
-        // Only the writes that won their compare-and-set log their events: a second batch in the same transaction
+        // Only the writes that won their compare-and-set log their events: one more statement in the same transaction
         // (one more round trip, no extra commit), so the log never lacks nor invents a transition.
-        await using var log = new NpgsqlBatch(connection, tx);
+        var events = new List<LifecycleEvent>(batch.Count * 2);
         foreach (var w in batch)
         {
-            if (!HasEventsToLog(w))
+            if (HasEventsToLog(w))
             {
-                continue;
-            }
-            foreach (var e in w.Events!)
-            {
-                log.BatchCommands.Add(PositionalCommand.Create(EventLogRows.InsertSql, add => EventLogRows.Bind(add, e)));
+                events.AddRange(w.Events!);
             }
         }
-        if (log.BatchCommands.Count > 0)
+        if (events.Count > 0)
         {
+            await using var log = new NpgsqlBatch(connection, tx);
+            log.BatchCommands.Add(PostgresEventLogInsert.Create(events));
             await log.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();

@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using OmniActors.Errors;
+using OmniActors.Lifecycle;
+using OmniActors.Storage;
+using OmniActors.Storage.Postgres;
+using OmniActors.Tasks;
+using static OmniActors.Tests.Storage.SqliteTaskStoreTests;
+using TaskStatus = OmniActors.Tasks.TaskStatus;
+
+namespace OmniActors.Tests.Storage;
+
+/// <summary>
+/// The PostgreSQL task store writes a group commit's event-log rows as one statement of arrays: every row must land
+/// column for column, in the order its writes gave them, and only for the writes that won their compare-and-set.
+/// </summary>
+public sealed class PostgresTaskStoreTests : IAsyncLifetime, IAsyncDisposable
+{
+    private readonly TempPostgresDatabase _database = new();
+    private PostgresDataSource _source = null!;
+    private PostgresTaskStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _database.CreateAsync();
+        await _database.ApplySchemaAsync();
+        var options = Options.Create(new StorageOptions { Provider = StorageOptions.PostgreSql, ConnectionString = _database.ConnectionString });
+        _source = new PostgresDataSource(options);
+        _store = new PostgresTaskStore(_source, options, Options.Create(new EventLogOptions()), NullLogger<PostgresTaskStore>.Instance);
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        await _source.DisposeAsync();
+        await _database.DisposeAsync();
+    }
+
+    private async Task<IReadOnlyList<object?[]>> LogOf(string id) => await _database.RowsAsync(
+        "SELECT kind, subject, queue, type, attempt, at, detail, silo, action FROM omni_event_log WHERE subject = @id ORDER BY seq", ("@id", id));
+
+    [Fact]
+    public async Task Events_of_concurrent_writes_land_column_for_column_in_their_order()
+    {
+        var tasks = Enumerable.Range(0, 200).Select(i => NewTask($"t-{i:D3}")).ToList();
+        var detail = new string('é', 2500) + "✓";
+        // 200 writes at once share group commits, so each commit's rows go in one statement of arrays.
+        var versions = await Task.WhenAll(tasks.Select(t => _store.SaveAsync(t,
+        [
+            Event(t.Id, "enqueued", 0),
+            Event(t.Id, "executing", 1) with { Queue = null, Detail = detail, Silo = "silo-a", Action = null, At = Now.AddMilliseconds(7) },
+            Event(t.Id, "complete", 1) with { Kind = LifecycleKind.Schedule, Detail = "", Silo = null },
+        ])));
+
+        Assert.All(versions, v => Assert.Equal(1L, v));
+        foreach (var t in tasks)
+        {
+            var rows = await LogOf(t.Id);
+            Assert.Equal(3, rows.Count);
+            Assert.Equal(["task", t.Id, "emails", "enqueued", 0, Now.ToUnixTimeMilliseconds(), null, null, "send-message"], rows[0]);
+            Assert.Equal(["task", t.Id, null, "executing", 1, Now.AddMilliseconds(7).ToUnixTimeMilliseconds(), detail[..2000], "silo-a", null], rows[1]);
+            Assert.Equal(["schedule", t.Id, "emails", "complete", 1, Now.ToUnixTimeMilliseconds(), "", null, "send-message"], rows[2]);
+        }
+        Assert.Equal(600L, await _database.ScalarAsync("SELECT COUNT(*) FROM omni_event_log"));
+    }
+
+    [Fact]
+    public async Task A_write_that_loses_its_compare_and_set_logs_nothing_while_its_batch_neighbours_log()
+    {
+        var created = NewTask("t-contested");
+        var v1 = await _store.SaveAsync(created, [Event(created.Id, "enqueued", 0)]);
+        var others = Enumerable.Range(0, 50).Select(i => NewTask($"t-other-{i}")).ToList();
+
+        // Two writers read v1; one wins. A repeated insert conflicts too. Their neighbours in the same commits log as usual.
+        var writes = new List<Task<long>>
+        {
+            _store.SaveAsync(created with { Version = v1, Status = TaskStatus.Running, Attempt = 1 }, [Event(created.Id, "executing", 1)]),
+            _store.SaveAsync(created with { Version = v1, Status = TaskStatus.Cancelled, CancelReason = "stop" }, [Event(created.Id, "cancelled", 0)]),
+            _store.SaveAsync(created, [Event(created.Id, "enqueued", 0)]),
+        };
+        writes.AddRange(others.Select(t => _store.SaveAsync(t, [Event(t.Id, "enqueued", 0)])));
+        var outcomes = await Task.WhenAll(writes.Select(async w =>
+        {
+            try
+            {
+                await w;
+                return true;
+            }
+            catch (ConflictException)
+            {
+                return false;
+            }
+        }));
+
+        Assert.Equal(1, outcomes.Take(2).Count(won => won));
+        Assert.False(outcomes[2]);
+        Assert.All(outcomes.Skip(3), Assert.True);
+        var stored = await _store.GetAsync(created.Id);
+        var winner = stored!.Status == TaskStatus.Running ? "executing" : "cancelled";
+        Assert.Equal(["enqueued", winner], (await LogOf(created.Id)).Select(r => (string)r[3]!));
+        foreach (var t in others)
+        {
+            Assert.Single(await LogOf(t.Id));
+        }
+    }
+}
