@@ -67,6 +67,65 @@ public sealed class PostgresTaskStoreTests : IAsyncLifetime, IAsyncDisposable
     }
 
     [Fact]
+    public async Task Rows_written_in_groups_read_back_column_for_column_and_stale_writes_change_nothing()
+    {
+        var tasks = Enumerable.Range(0, 120).Select(i => NewTask($"t-row-{i:D3}") with { Priority = i, Partition = i % 4 }).ToList();
+        // Concurrent writes share group commits: their inserts go as one statement, their updates as another.
+        var v1 = await Task.WhenAll(tasks.Select(t => _store.SaveAsync(t, [Event(t.Id, "enqueued", 0)])));
+        Assert.All(v1, v => Assert.Equal(1L, v));
+
+        var done = tasks.Select((t, i) => t with
+        {
+            Version = 1,
+            Status = i % 2 == 0 ? TaskStatus.Succeeded : TaskStatus.Retrying,
+            Attempt = 1,
+            DueAt = i % 2 == 0 ? null : Now.AddSeconds(i),
+            StartedAt = Now.AddSeconds(1),
+            FinishedAt = i % 2 == 0 ? Now.AddSeconds(2) : null,
+            UpdatedAt = Now.AddSeconds(2),
+            LeaseOwner = i % 3 == 0 ? "silo-b" : null,
+            LeaseExpiresAt = i % 3 == 0 ? Now.AddSeconds(30) : null,
+            Result = i % 2 == 0 ? $$"""{"n":{{i}},"text":"ü"}""" : null,
+            ResultExpiresAt = i % 2 == 0 ? Now.AddHours(2) : null,
+            LastError = i % 2 == 0 ? null : new TaskError { Type = "System.IO.IOException", Message = "disk " + i, Attempt = 1, At = Now },
+            CancelReason = i % 5 == 0 ? "because" : null,
+            Dependents = i % 4 == 0 ? ["child-" + i] : [],
+            RequiresApproval = i % 7 == 0,
+        }).ToList();
+        var writes = done.Take(100).Select(t => _store.SaveAsync(t, [Event(t.Id, "complete", 1)])).ToList();
+        // Stale updates (another writer already moved these rows) and repeated inserts, beside the others in the same groups.
+        var stale = done.Skip(100).Take(10).Select(t => _store.SaveAsync(t with { Version = 7 }, [Event(t.Id, "complete", 1)])).ToList();
+        var repeated = tasks.Skip(110).Select(t => _store.SaveAsync(t with { Payload = "{}" }, [Event(t.Id, "enqueued", 0)])).ToList();
+        Assert.All(await Task.WhenAll(writes), v => Assert.Equal(2L, v));
+        foreach (var refused in stale.Concat(repeated))
+        {
+            await Assert.ThrowsAsync<ConflictException>(() => refused);
+        }
+
+        foreach (var expected in done.Take(100))
+        {
+            var stored = await _store.GetAsync(expected.Id);
+            Assert.NotNull(stored);
+            Assert.Equal(expected with { Version = 2 }, stored with
+            {
+                Retry = expected.Retry, DependsOn = expected.DependsOn, Dependents = expected.Dependents, Approvals = expected.Approvals,
+                LastError = expected.LastError,
+            });
+            Assert.Equal(expected.Retry.NonRetryableErrors, stored.Retry.NonRetryableErrors);
+            Assert.Equal(expected.DependsOn, stored.DependsOn);
+            Assert.Equal(expected.Dependents, stored.Dependents);
+            Assert.Equal(expected.LastError, stored.LastError);
+            Assert.Equal(["enqueued", "complete"], (await LogOf(expected.Id)).Select(r => (string)r[3]!));
+        }
+        foreach (var untouched in tasks.Skip(100))
+        {
+            var stored = await _store.GetAsync(untouched.Id);
+            Assert.Equal((TaskStatus.Queued, 1L, untouched.Payload), (stored!.Status, stored.Version, stored.Payload));
+            Assert.Equal(["enqueued"], (await LogOf(untouched.Id)).Select(r => (string)r[3]!));
+        }
+    }
+
+    [Fact]
     public async Task A_write_that_loses_its_compare_and_set_logs_nothing_while_its_batch_neighbours_log()
     {
         var created = NewTask("t-contested");

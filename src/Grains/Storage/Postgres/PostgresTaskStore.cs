@@ -3,12 +3,14 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OmniActors.Lifecycle;
+using static OmniActors.Storage.TaskRowMapping;
 
 namespace OmniActors.Storage.Postgres;
 
 /// <summary>
-/// The task table on PostgreSQL. A group of writes goes out as one <see cref="NpgsqlBatch"/> inside one
-/// transaction: one network round trip and one commit (one WAL flush) for the whole group.
+/// The task table on PostgreSQL. A group of writes goes out in one transaction with one commit (one WAL flush): its
+/// inserts as one statement and its updates as another, each over arrays of the group's rows (<see cref="ArrayRows"/>),
+/// then the event-log rows of the writes that won as a third.
 /// </summary>
 internal sealed class PostgresTaskStore : SqlTaskStore
 {
@@ -29,6 +31,96 @@ internal sealed class PostgresTaskStore : SqlTaskStore
     {
         await using var connection = await _dataSource.OpenConnectionAsync();
         await using var tx = await connection.BeginTransactionAsync();
+        if (CanGoAsArrays(batch))
+        {
+            await WriteAsArraysAsync(connection, tx, batch);
+        }
+        else
+        {
+            await WriteOneByOneAsync(connection, tx, batch);
+        }
+        // Only the writes that won their compare-and-set log their events: one more statement in the same transaction
+        // (one more round trip, no extra commit), so the log never lacks nor invents a transition.
+        var log = new ArrayRows();
+        foreach (var w in batch)
+        {
+            if (HasEventsToLog(w))
+            {
+                foreach (var e in w.Events!)
+                {
+                    log.Add(add => EventLogRows.Bind(add, e));
+                }
+            }
+        }
+        if (log.Count > 0)
+        {
+            var columns = string.Join(", ", log.Columns);
+            await using var insert = new NpgsqlBatch(connection, tx);
+            insert.BatchCommands.Add(log.Command($"INSERT INTO omni_event_log ({columns}) SELECT {columns} FROM {log.Unnest("e")} ORDER BY n"));
+            await insert.ExecuteNonQueryAsync();
+        }
+        await tx.CommitAsync();
+    }
+
+    /// <summary>
+    /// Arrays settle each write by its id, so they need the group's ids distinct (two writers racing for one task in one
+    /// group go one by one, in order, as before); deletes (purges, rare) go one by one too.
+    /// </summary>
+    private static bool CanGoAsArrays(IReadOnlyList<PendingWrite> batch)
+    {
+        var ids = new HashSet<string>(batch.Count, StringComparer.Ordinal);
+        foreach (var w in batch)
+        {
+            if (w.State is null || !ids.Add(w.Id))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static async Task WriteAsArraysAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<PendingWrite> batch)
+    {
+        var inserts = new ArrayRows();
+        var updates = new ArrayRows();
+        foreach (var w in batch)
+        {
+            (w.ExpectedVersion == 0 ? inserts : updates).Add(add => BindWrite(w, add));
+        }
+        await using var commands = new NpgsqlBatch(connection, tx);
+        if (inserts.Count > 0)
+        {
+            var columns = string.Join(", ", inserts.Columns);
+            commands.BatchCommands.Add(inserts.Command(
+                $"INSERT INTO omni_tasks ({columns}) SELECT {columns} FROM {inserts.Unnest("u")} ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id"));
+        }
+        if (updates.Count > 0)
+        {
+            // The compare-and-set of UpdateSql, for every row at once: a row changes only if its version is the one expected.
+            var set = string.Join(", ", updates.Columns.Where(c => c is not ("id" or "expected_version")).Select(c => $"{c} = u.{c}"));
+            commands.BatchCommands.Add(updates.Command(
+                $"UPDATE omni_tasks AS t SET {set} FROM {updates.Unnest("u")} WHERE t.id = u.id AND t.version = u.expected_version RETURNING t.id"));
+        }
+        var written = new HashSet<string>(batch.Count, StringComparer.Ordinal);
+        await using (var reader = await commands.ExecuteReaderAsync())
+        {
+            do
+            {
+                while (await reader.ReadAsync())
+                {
+                    written.Add(reader.GetString(0));
+                }
+            }
+            while (await reader.NextResultAsync());
+        }
+        foreach (var w in batch)
+        {
+            Settle(w, written.Contains(w.Id) ? 1 : 0);
+        }
+    }
+
+    private static async Task WriteOneByOneAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<PendingWrite> batch)
+    {
         await using var commands = new NpgsqlBatch(connection, tx);
         foreach (var w in batch)
         {
@@ -39,23 +131,6 @@ internal sealed class PostgresTaskStore : SqlTaskStore
         {
             Settle(batch[i], commands.BatchCommands[i].RecordsAffected);
         }
-        // Only the writes that won their compare-and-set log their events: one more statement in the same transaction
-        // (one more round trip, no extra commit), so the log never lacks nor invents a transition.
-        var events = new List<LifecycleEvent>(batch.Count * 2);
-        foreach (var w in batch)
-        {
-            if (HasEventsToLog(w))
-            {
-                events.AddRange(w.Events!);
-            }
-        }
-        if (events.Count > 0)
-        {
-            await using var log = new NpgsqlBatch(connection, tx);
-            log.BatchCommands.Add(PostgresEventLogInsert.Create(events));
-            await log.ExecuteNonQueryAsync();
-        }
-        await tx.CommitAsync();
     }
 }
 
