@@ -46,6 +46,7 @@ public sealed class EventDatabase : IAsyncDisposable
     private readonly string? _sqlite;
     private readonly SqliteConnection? _sqliteWriter;
     private readonly SqliteWalFlush? _walFlush;
+    private readonly SqliteCheckpointer? _checkpointer;
 
     public EventDatabase(IOptions<StorageOptions> options, IServiceProvider services, ILogger<EventDatabase> logger)
     {
@@ -62,7 +63,7 @@ public sealed class EventDatabase : IAsyncDisposable
             _sqlite = SqliteDatabase.ConnectionString(o);
             // Under FULL the log is flushed after each commit, beside the next one, as the task store does: the two
             // writers share the file's one write lock, and neither holds it while the disk flushes.
-            (_sqliteWriter, _walFlush) = SqliteDatabase.OpenWriter(o);
+            (_sqliteWriter, _walFlush, _checkpointer) = SqliteDatabase.OpenWriter(o);
             _background = new GroupCommitter<Pending, int[]>(CommitSqliteAsync, o.MaxBatchSize, logger, "event store",
                 makeDurable: _walFlush is null ? null : _walFlush.Flush);
             _urgent = _background;
@@ -249,6 +250,7 @@ public sealed class EventDatabase : IAsyncDisposable
         {
             await _urgent.DisposeAsync();
         }
+        _checkpointer?.Dispose();
         if (_sqliteWriter is not null)
         {
             await _sqliteWriter.DisposeAsync();

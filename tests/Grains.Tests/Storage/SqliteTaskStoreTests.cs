@@ -5,6 +5,8 @@ using OmniActors.Lifecycle;
 using OmniActors.Storage;
 using OmniActors.Storage.Sqlite;
 using OmniActors.Tasks;
+using OmniActors.Tests.Support;
+using static OmniActors.Tests.Tasks.TaskTestKit;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
 namespace OmniActors.Tests.Storage;
@@ -247,24 +249,35 @@ public sealed class SqliteTaskStoreTests
     }
 
     [Theory]
-    [InlineData(true, 1L)]
-    [InlineData(false, 2L)]
-    public async Task A_writer_commits_with_NORMAL_only_when_its_group_commit_flushes_the_log_itself(bool flushAfterCommit, long synchronous)
+    [InlineData(true, 200, 1L, 10_000L)]
+    [InlineData(false, 200, 2L, 10_000L)]
+    [InlineData(true, 0, 1L, 1_000L)]
+    public async Task A_writer_commits_with_NORMAL_only_when_its_group_commit_flushes_the_log_and_checkpoints_only_as_a_backstop_beside_the_checkpointer(
+        bool flushAfterCommit, int checkpointMs, long synchronous, long autoCheckpoint)
     {
         var folder = Path.Combine(Path.GetTempPath(), "omni-writer-" + Guid.NewGuid().ToString("N"));
-        var options = new StorageOptions { SqlitePath = Path.Combine(folder, "omni.db"), SqliteFlushAfterCommit = flushAfterCommit };
+        var options = new StorageOptions
+        {
+            SqlitePath = Path.Combine(folder, "omni.db"),
+            SqliteFlushAfterCommit = flushAfterCommit,
+            SqliteCheckpointInterval = TimeSpan.FromMilliseconds(checkpointMs),
+        };
         try
         {
-            var (writer, flush) = SqliteDatabase.OpenWriter(options);
+            var (writer, flush, checkpointer) = SqliteDatabase.OpenWriter(options);
+            using (checkpointer)
             using (flush)
             await using (writer)
             {
                 Assert.Equal(flushAfterCommit, flush is not null);
+                Assert.Equal(checkpointMs > 0, checkpointer is not null);
                 await using var cmd = writer.CreateCommand();
                 cmd.CommandText = "PRAGMA synchronous";
                 Assert.Equal(synchronous, await cmd.ExecuteScalarAsync());
                 cmd.CommandText = "PRAGMA journal_mode";
                 Assert.Equal("wal", await cmd.ExecuteScalarAsync());
+                cmd.CommandText = "PRAGMA wal_autocheckpoint";
+                Assert.Equal(autoCheckpoint, await cmd.ExecuteScalarAsync());
             }
         }
         finally
@@ -275,6 +288,38 @@ public sealed class SqliteTaskStoreTests
     }
 
     [Fact]
+    public async Task A_thread_of_its_own_checkpoints_the_log_under_load_so_the_writer_never_needs_its_backstop()
+    {
+        await using var scratch = await ScratchStore.OpenAsync(o => o.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(50));
+        var store = scratch.Store;
+        var checkpointer = Present(store.Checkpointer);
+
+        for (var wave = 0; wave < 30; wave++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
+                store.SaveAsync(NewTask($"t-cp-{wave}-{i}"), [Event($"t-cp-{wave}-{i}", "enqueued", 0)])));
+        }
+
+        await Eventually.Until(() => Task.FromResult(checkpointer.CaughtUp), n => n > 0, TimeSpan.FromSeconds(10),
+            "a checkpoint copies the whole log into the database");
+        Assert.Null(checkpointer.LastError);
+        // The log file never shrinks, so its size is the longest it ever was: shorter than the writer's own threshold.
+        Assert.InRange(new FileInfo(store.FlushedLog!).Length, 1, SqliteCheckpointer.WriterBackstopPages * 4096L);
+        Assert.Equal(3000L, await CountRowsAsync(scratch.Options, "omni_tasks"));
+    }
+
+    [Fact]
+    public async Task A_store_disposed_twice_stops_its_threads_once_and_does_not_throw()
+    {
+        // A host may dispose a store twice (registered under two service types); its checkpoint thread must not mind.
+        await using var scratch = await ScratchStore.OpenAsync();
+        await scratch.Store.SaveAsync(NewTask("t-twice"), [Event("t-twice", "enqueued", 0)]);
+
+        await scratch.Store.DisposeAsync();
+        Assert.Null(await Record.ExceptionAsync(() => scratch.Store.DisposeAsync().AsTask()));
+    }
+
+    [Fact]
     public async Task A_database_SQLite_keeps_in_memory_through_a_URI_has_no_log_to_flush_and_its_store_still_writes()
     {
         // The connection string's own check cannot see "mode=memory" inside a URI; SQLite, asked for the file it opened, can.
@@ -282,10 +327,11 @@ public sealed class SqliteTaskStoreTests
         Assert.NotNull(SqliteDatabase.FlushedAfterCommit(options));
 
         // The shared in-memory database lives while this connection holds it open.
-        var (keeper, flush) = SqliteDatabase.OpenWriter(options);
+        var (keeper, flush, checkpointer) = SqliteDatabase.OpenWriter(options);
         await using (keeper)
         {
             Assert.Null(flush);
+            Assert.Null(checkpointer);
             await SchemaInstaller.ApplyAsync(keeper, "sqlite", CancellationToken.None);
             await using var store = new SqliteTaskStore(Microsoft.Extensions.Options.Options.Create(options),
                 Microsoft.Extensions.Options.Options.Create(new EventLogOptions()), NullLogger<SqliteTaskStore>.Instance);

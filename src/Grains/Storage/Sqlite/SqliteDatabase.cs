@@ -36,11 +36,12 @@ internal static class SqliteDatabase
     }
 
     /// <summary>
-    /// Opens a group commit's writer connection with its pragmas, and the flush of its log when the group commit is to
-    /// flush after each commit (<see cref="FlushedAfterCommit"/>) and SQLite opened a file; the caller disposes both, the
-    /// flush after the writer.
+    /// Opens a group commit's writer connection with its pragmas; the flush of its log when the group commit is to flush
+    /// after each commit (<see cref="FlushedAfterCommit"/>) and SQLite opened a file; and the thread that checkpoints that
+    /// file when <see cref="StorageOptions.SqliteCheckpointInterval"/> asks for one, the writer then checkpointing only as
+    /// a backstop. The caller disposes all three, the writer first.
     /// </summary>
-    public static (SqliteConnection Writer, SqliteWalFlush? Flush) OpenWriter(StorageOptions options)
+    public static SqliteWriter OpenWriter(StorageOptions options)
     {
         var flushed = FlushedAfterCommit(options);
         var writer = new SqliteConnection(ConnectionString(options));
@@ -49,7 +50,18 @@ internal static class SqliteDatabase
         // The file SQLite itself opened (a URI or |DataDirectory| in a connection string resolves there); none for a
         // database it keeps in memory, which a URI can ask for where the connection string's own check cannot see it.
         var file = writer.DataSource;
-        return (writer, flushed is null || string.IsNullOrEmpty(file) ? null : new SqliteWalFlush(file));
+        var onDisk = !string.IsNullOrEmpty(file);
+        SqliteCheckpointer? checkpointer = null;
+        if (onDisk && options.SqliteCheckpointInterval > TimeSpan.Zero)
+        {
+            using (var cmd = writer.CreateCommand())
+            {
+                cmd.CommandText = $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterBackstopPages}";
+                cmd.ExecuteNonQuery();
+            }
+            checkpointer = new SqliteCheckpointer(ConnectionString(options), options.SqliteCheckpointInterval);
+        }
+        return new SqliteWriter(writer, flushed is null || !onDisk ? null : new SqliteWalFlush(file), checkpointer);
     }
 
     /// <summary>
@@ -77,3 +89,6 @@ internal static class SqliteDatabase
         return await SchemaInstaller.ApplyAsync(connection, "sqlite", cancellationToken);
     }
 }
+
+/// <summary>A group commit's SQLite writer and what serves it (see <see cref="SqliteDatabase.OpenWriter"/>).</summary>
+internal sealed record SqliteWriter(SqliteConnection Connection, SqliteWalFlush? Flush, SqliteCheckpointer? Checkpointer);

@@ -14,17 +14,21 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     private readonly SqliteConnection _writer;
     private readonly Dictionary<string, WriterStatement> _commands = new(StringComparer.Ordinal);
     private readonly SqliteWalFlush? _walFlush;
+    private readonly SqliteCheckpointer? _checkpointer;
 
     public SqliteTaskStore(IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<SqliteTaskStore> logger)
         : base(options.Value.MaxBatchSize, logger, flushAfterCommit: SqliteDatabase.FlushedAfterCommit(options.Value) is not null)
     {
         LogEvents = eventLog.Value.Enabled;
         _connectionString = SqliteDatabase.ConnectionString(options.Value);
-        (_writer, _walFlush) = SqliteDatabase.OpenWriter(options.Value);
+        (_writer, _walFlush, _checkpointer) = SqliteDatabase.OpenWriter(options.Value);
     }
 
     /// <summary>The log file the group commit flushes after each commit, or null when SQLite flushes inside it.</summary>
     internal string? FlushedLog => _walFlush?.Path;
+
+    /// <summary>The thread that checkpoints the file instead of the writer, if any.</summary>
+    internal SqliteCheckpointer? Checkpointer => _checkpointer;
 
     /// <summary>Runs beside the writer (the committer's second loop), on a descriptor of its own; a database SQLite keeps
     /// in memory has nothing on disk to flush.</summary>
@@ -74,6 +78,7 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        _checkpointer?.Dispose();
         foreach (var statement in _commands.Values)
         {
             statement.Dispose();
