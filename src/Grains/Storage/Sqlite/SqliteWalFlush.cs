@@ -7,8 +7,8 @@ namespace OmniActors.Storage.Sqlite;
 /// Makes the transactions a SQLite writer committed with <c>synchronous=NORMAL</c> durable by flushing its
 /// write-ahead log to disk, which is what <c>synchronous=FULL</c> does inside every commit in WAL mode. Doing it
 /// outside the commit lets a group commit (the task store's, the event store's) write its next batch while this one
-/// reaches the disk (see <see cref="GroupCommitter{TItem, TResult}"/>). Checkpoints stay SQLite's: with NORMAL it still flushes the log
-/// before copying it into the database and the database before reusing the log.
+/// reaches the disk (see <see cref="GroupCommitter{TItem, TResult}"/>). Checkpoints (<see cref="SqliteCheckpointer"/>, or the writer's
+/// backstop) still flush the log before copying it into the database and the database before the log is reused.
 /// <para>
 /// The file is opened at the first flush, after a commit, so it exists. SQLite deletes the log only when the last
 /// connection to the database closes, and the writer this flushes for stays open for the store's whole life, so the
