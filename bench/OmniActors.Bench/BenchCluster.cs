@@ -83,6 +83,30 @@ internal sealed class BenchCluster : IAsyncDisposable
     public CpuMeter StartCpuMeter() => new(silos, pgDatabase is null ? null
         : PostgresCpu.StartIfLocal(new NpgsqlConnectionStringBuilder(connectionString).Host ?? "", pgDatabase));
 
+    /// <summary>The task stores' group commits so far, summed over the silos (their <c>/metrics</c>: commits and rows
+    /// written); null when a silo does not export them (an older build run with <c>--silo</c>).</summary>
+    public async Task<(double Commits, double Rows)?> TaskStoreCommitsAsync()
+    {
+        double commits = 0, rows = 0;
+        foreach (var silo in silos)
+        {
+            var text = await Http.GetStringAsync(new Uri(silo.BaseAddress, "metrics"));
+            var (c, r) = (Sample(text, "omniactors_storage_commits_total"), Sample(text, "omniactors_storage_rows_total"));
+            if (c is null || r is null)
+            {
+                return null;
+            }
+            commits += c.Value;
+            rows += r.Value;
+        }
+        return (commits, rows);
+
+        static double? Sample(string text, string name) => text.Split('\n')
+            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains("store=\"tasks\"", StringComparison.Ordinal))
+            .Select(l => (double?)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
+            .FirstOrDefault();
+    }
+
     /// <summary>Starts a run's cluster of <see cref="BenchOptions.SiloCountOf"/>(<paramref name="storage"/>) silos.</summary>
     public static async Task<BenchCluster> StartAsync(BenchOptions options, string storage, string runName)
     {

@@ -32,10 +32,11 @@ internal static class Benches
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
         await WarmUpAsync(cluster, options, (warm, count) => EnqueueBatchesAsync(cluster, options, warm, count));
+        var commits = await cluster.TaskStoreCommitsAsync();
         var cpu = cluster.StartCpuMeter();
         var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
         var extra = new Dictionary<string, object> { ["batch_size"] = options.BatchSize, ["warm_up"] = options.ThroughputWarmUp };
-        return await ProcessedFiguresAsync(cluster, options, bench, queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra);
+        return await ProcessedFiguresAsync(cluster, options, bench, queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra, commits);
     }
 
     /// <summary>Runs <see cref="BenchOptions.ThroughputWarmUp"/> tasks through <paramref name="enqueue"/> (a queue of their
@@ -70,12 +71,13 @@ internal static class Benches
         var queue = NewQueue("single");
         await WarmUpAsync(cluster, options, (warm, count) => EnqueueSinglesAsync(cluster, options, warm, new double[count]));
         var calls = new double[n];
+        var commits = await cluster.TaskStoreCommitsAsync();
         var cpu = cluster.StartCpuMeter();
         var sw = Stopwatch.StartNew();
         await EnqueueSinglesAsync(cluster, options, queue, calls);
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
         var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, n, n, enqueueSeconds, options.Callers, cpu,
-            new Dictionary<string, object> { ["warm_up"] = options.ThroughputWarmUp });
+            new Dictionary<string, object> { ["warm_up"] = options.ThroughputWarmUp }, commits);
         figures.AddRange(Stats.Percentiles("throughput_single", "enqueue_call", [.. calls], "ms", n, options.Callers).Where(f => f.Metric is "enqueue_call_p50" or "enqueue_call_p99"));
         return figures;
     }
@@ -101,7 +103,7 @@ internal static class Benches
     /// created_at to last finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the
     /// enqueues and the drain (see <see cref="CpuMeter"/>); the cluster's shape goes into every line.</summary>
     private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, int n, int accepted,
-        double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null)
+        double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null, (double Commits, double Rows)? commitsBefore = null)
     {
         await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
         var shape = cluster.Shape();
@@ -119,6 +121,14 @@ internal static class Benches
             new(bench, "refused", n - accepted, "tasks", n, concurrency, shape),
             .. cpuFigures,
         ];
+        if (commitsBefore is { } start && await cluster.TaskStoreCommitsAsync() is { } end && end.Commits > start.Commits)
+        {
+            // How much each task-store commit was shared: the mean group size, and commits per task (1/3 of a commit per
+            // task would be a commit for each of its three writes).
+            var (commits, rows) = (end.Commits - start.Commits, end.Rows - start.Rows);
+            figures.Add(new(bench, "rows_per_commit", rows / commits, "rows", n, concurrency, shape));
+            figures.Add(new(bench, "commits_per_task", commits / Math.Max(times.Count, 1), "commits", n, concurrency, shape));
+        }
         if (cluster.Silos.Count > 1)
         {
             // Where the work could run: a queue partition dispatches to the runner of its own silo, and the intake (a

@@ -55,7 +55,7 @@ public static class ApiExtensions
         // OpenTelemetry.Exporter.Prometheus.AspNetCore exists only as a prerelease (1.20.1-beta.1); it is the
         // exporter OpenTelemetry maintains for ASP.NET Core, so we take the beta over a hand-written exposition.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName, Webhooks.WebhookMetrics.MeterName)
+            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName, Webhooks.WebhookMetrics.MeterName, Storage.StorageMetrics.MeterName)
             .AddPrometheusExporter());
         return services;
     }

@@ -43,6 +43,8 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();
+        services.AddSingleton<StorageMetrics>();
+        services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StorageMetrics>());
         services.AddSingleton<QueueStatusBoard>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<QueueStatusBoard>());
         services.AddSingleton<PartitionReports>();

@@ -12,7 +12,8 @@ namespace OmniActors.Storage.Postgres;
 /// </summary>
 internal sealed class ArrayRows
 {
-    /// <summary>The PostgreSQL type of every column the task path binds (deploy/sql/postgresql).</summary>
+    /// <summary>The PostgreSQL type of every numeric column the task path binds (deploy/sql/postgresql); any other is
+    /// text, and a number bound to a column missing here fails its first write loudly (a cast), not silently.</summary>
     private static readonly Dictionary<string, NpgsqlDbType> Types = new(StringComparer.Ordinal)
     {
         ["partition"] = NpgsqlDbType.Integer, ["priority"] = NpgsqlDbType.Integer, ["attempt"] = NpgsqlDbType.Integer,

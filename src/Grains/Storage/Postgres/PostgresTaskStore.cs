@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OmniActors.Lifecycle;
-using static OmniActors.Storage.TaskRowMapping;
 
 namespace OmniActors.Storage.Postgres;
 
