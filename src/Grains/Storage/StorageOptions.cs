@@ -29,11 +29,11 @@ public sealed class StorageOptions
     /// after that flush; as durable as FULL. <c>false</c> = FULL inside each commit, the writer waiting for the disk.</summary>
     public bool SqliteFlushAfterCommit { get; set; } = true;
 
-    /// <summary>How often a thread of its own copies the SQLite write-ahead log into the database (a passive
-    /// checkpoint), so the task and event stores' writers need not do it inside a commit; they checkpoint only past
-    /// 10,000 pages of log, as a backstop. <c>00:00:00</c> leaves checkpoints to SQLite (inside the commit that takes the
-    /// log past 1,000 pages).</summary>
-    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>How often a thread of its own looks at the SQLite write-ahead log and, past 1,000 pages not yet in the
+    /// database, copies them there (a passive checkpoint, which blocks no writer), so the task and event stores' writers
+    /// need not do it inside a commit; they checkpoint only past 10,000 pages of log, as a backstop. <c>00:00:00</c>
+    /// leaves checkpoints to SQLite (inside the commit that takes the log past 1,000 pages).</summary>
+    public TimeSpan SqliteCheckpointInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>True for the cluster provider.</summary>
     public bool IsPostgres => string.Equals(Provider, PostgreSql, StringComparison.OrdinalIgnoreCase);

@@ -290,11 +290,13 @@ public sealed class SqliteTaskStoreTests
     [Fact]
     public async Task A_thread_of_its_own_checkpoints_the_log_under_load_so_the_writer_never_needs_its_backstop()
     {
-        await using var scratch = await ScratchStore.OpenAsync(o => o.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(50));
+        await using var scratch = await ScratchStore.OpenAsync(o => o.SqliteCheckpointInterval = TimeSpan.FromMilliseconds(20));
         var store = scratch.Store;
         var checkpointer = Present(store.Checkpointer);
+        Assert.Equal(SqliteCheckpointer.DefaultThresholdFrames, checkpointer.ThresholdFrames);
 
-        for (var wave = 0; wave < 30; wave++)
+        // ~50 pages of log per 100 tasks: 6,000 tasks pass the 1,000-frame threshold several times.
+        for (var wave = 0; wave < 60; wave++)
         {
             await Task.WhenAll(Enumerable.Range(0, 100).Select(i =>
                 store.SaveAsync(NewTask($"t-cp-{wave}-{i}"), [Event($"t-cp-{wave}-{i}", "enqueued", 0)])));
@@ -305,7 +307,55 @@ public sealed class SqliteTaskStoreTests
         Assert.Null(checkpointer.LastError);
         // The log file never shrinks, so its size is the longest it ever was: shorter than the writer's own threshold.
         Assert.InRange(new FileInfo(store.FlushedLog!).Length, 1, SqliteCheckpointer.WriterBackstopPages * 4096L);
-        Assert.Equal(3000L, await CountRowsAsync(scratch.Options, "omni_tasks"));
+        Assert.InRange(checkpointer.UncopiedFrames() ?? -1, 0, SqliteCheckpointer.DefaultThresholdFrames * 3L);
+        Assert.Equal(6000L, await CountRowsAsync(scratch.Options, "omni_tasks"));
+    }
+
+    [Fact]
+    public async Task The_checkpoint_thread_leaves_a_short_log_alone_and_copies_one_past_its_threshold()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "omni-checkpoint-" + Guid.NewGuid().ToString("N"));
+        var options = new StorageOptions { SqlitePath = Path.Combine(folder, "omni.db") };
+        try
+        {
+            await using var connection = new SqliteConnection(SqliteDatabase.ConnectionString(options));
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            // This connection never checkpoints itself: only the thread may shorten the log.
+            cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0; CREATE TABLE t (v TEXT)";
+            await cmd.ExecuteNonQueryAsync();
+            using var checkpointer = new SqliteCheckpointer(SqliteDatabase.ConnectionString(options), connection.DataSource,
+                TimeSpan.FromMilliseconds(10), thresholdFrames: 40);
+            async Task WriteAsync(int rows)
+            {
+                for (var i = 0; i < rows; i++)
+                {
+                    cmd.CommandText = $"INSERT INTO t (v) VALUES ('{new string('x', 3000)}')";
+                    await cmd.ExecuteNonQueryAsync();
+                }
+            }
+
+            await WriteAsync(10);
+            var shortLog = checkpointer.UncopiedFrames() ?? -1;
+            Assert.InRange(shortLog, 10, 39);
+            await HoldsFor(TimeSpan.FromMilliseconds(200), () => Task.FromResult(checkpointer.Checkpoints == 0),
+                "a log under the threshold is left to grow");
+
+            await WriteAsync(40);
+            // The thread may copy while the writes go on; what it leaves behind after them is under its threshold.
+            await Eventually.Until(() => Task.FromResult(checkpointer.Checkpoints), n => n >= 1, TimeSpan.FromSeconds(10),
+                "the thread checkpoints a log past its threshold");
+            await Eventually.Until(() => Task.FromResult(checkpointer.UncopiedFrames() ?? -1), n => n is >= 0 and < 40, TimeSpan.FromSeconds(10),
+                "the log's frames not yet in the database fall under the threshold");
+            Assert.Null(checkpointer.LastError);
+            cmd.CommandText = "SELECT COUNT(*) FROM t";
+            Assert.Equal(50L, await cmd.ExecuteScalarAsync());
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -59,7 +59,7 @@ internal static class SqliteDatabase
                 cmd.CommandText = $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterBackstopPages}";
                 cmd.ExecuteNonQuery();
             }
-            checkpointer = new SqliteCheckpointer(ConnectionString(options), options.SqliteCheckpointInterval);
+            checkpointer = new SqliteCheckpointer(ConnectionString(options), file, options.SqliteCheckpointInterval);
         }
         return new SqliteWriter(writer, flushed is null || !onDisk ? null : new SqliteWalFlush(file), checkpointer);
     }
