@@ -44,9 +44,7 @@ public sealed class EventDatabase : IAsyncDisposable
     private readonly GroupCommitter<Pending, int[]> _urgent;
     private readonly NpgsqlDataSource? _postgres;
     private readonly string? _sqlite;
-    private readonly SqliteConnection? _sqliteWriter;
-    private readonly SqliteWalFlush? _walFlush;
-    private readonly SqliteCheckpointer? _checkpointer;
+    private readonly SqliteWriter? _sqliteWriter;
 
     public EventDatabase(IOptions<StorageOptions> options, IServiceProvider services, ILogger<EventDatabase> logger)
     {
@@ -63,15 +61,15 @@ public sealed class EventDatabase : IAsyncDisposable
             _sqlite = SqliteDatabase.ConnectionString(o);
             // Under FULL the log is flushed after each commit, beside the next one, as the task store does: the two
             // writers share the file's one write lock, and neither holds it while the disk flushes.
-            (_sqliteWriter, _walFlush, _checkpointer) = SqliteDatabase.OpenWriter(o);
+            _sqliteWriter = SqliteDatabase.OpenWriter(o);
             _background = new GroupCommitter<Pending, int[]>(CommitSqliteAsync, o.MaxBatchSize, logger, "event store",
-                makeDurable: _walFlush is null ? null : _walFlush.Flush);
+                makeDurable: _sqliteWriter.Flush is { } flush ? flush.Flush : null);
             _urgent = _background;
         }
     }
 
     /// <summary>Flushes of the SQLite log done after commit so far (0 when SQLite flushes inside each commit), for tests.</summary>
-    internal long Flushes => _walFlush is null ? 0 : _background.Flushes;
+    internal long Flushes => _sqliteWriter?.Flush is null ? 0 : _background.Flushes;
 
     /// <summary>Commits, statements written and flushes after commit so far, over both lanes (<see cref="Storage.StorageMetrics"/>).</summary>
     internal (long Commits, long Rows, long Flushes) WriteCounters => _urgent == _background
@@ -209,12 +207,12 @@ public sealed class EventDatabase : IAsyncDisposable
 
     private Task CommitSqliteAsync(IReadOnlyList<Pending> batch)
     {
-        using var tx = _sqliteWriter!.BeginTransaction(deferred: false);
+        using var tx = _sqliteWriter!.Connection.BeginTransaction(deferred: false);
         foreach (var p in batch)
         {
             for (var i = 0; i < p.Statements.Count; i++)
             {
-                using var cmd = Command(_sqliteWriter, tx, p.Statements[i]);
+                using var cmd = Command(_sqliteWriter.Connection, tx, p.Statements[i]);
                 p.Rows[i] = cmd.ExecuteNonQuery();
             }
         }
@@ -255,11 +253,9 @@ public sealed class EventDatabase : IAsyncDisposable
         {
             await _urgent.DisposeAsync();
         }
-        _checkpointer?.Dispose();
         if (_sqliteWriter is not null)
         {
             await _sqliteWriter.DisposeAsync();
         }
-        _walFlush?.Dispose();
     }
 }

@@ -68,6 +68,11 @@ internal sealed class ArrayRows
         return $"unnest({string.Join(", ", arrays)}) WITH ORDINALITY AS {alias}({string.Join(", ", _columns)}, n)";
     }
 
+    /// <summary><c>INSERT INTO {table} (columns…) SELECT columns… FROM unnest(…) ORDER BY n</c>: the rows inserted in the
+    /// order added (an identity column numbers them so).</summary>
+    public string Insert(string table) =>
+        $"INSERT INTO {table} ({string.Join(", ", _columns)}) SELECT {string.Join(", ", _columns)} FROM {Unnest("u")} ORDER BY n";
+
     /// <summary>A command running <paramref name="sql"/> (which uses <see cref="Unnest"/>) with one array parameter per column.</summary>
     public NpgsqlBatchCommand Command(string sql)
     {

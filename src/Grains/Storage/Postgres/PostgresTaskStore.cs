@@ -53,9 +53,8 @@ internal sealed class PostgresTaskStore : SqlTaskStore
         }
         if (log.Count > 0)
         {
-            var columns = string.Join(", ", log.Columns);
             await using var insert = new NpgsqlBatch(connection, tx);
-            insert.BatchCommands.Add(log.Command($"INSERT INTO omni_event_log ({columns}) SELECT {columns} FROM {log.Unnest("e")} ORDER BY n"));
+            insert.BatchCommands.Add(log.Command(log.Insert("omni_event_log")));
             await insert.ExecuteNonQueryAsync();
         }
         await tx.CommitAsync();
@@ -89,9 +88,7 @@ internal sealed class PostgresTaskStore : SqlTaskStore
         await using var commands = new NpgsqlBatch(connection, tx);
         if (inserts.Count > 0)
         {
-            var columns = string.Join(", ", inserts.Columns);
-            commands.BatchCommands.Add(inserts.Command(
-                $"INSERT INTO omni_tasks ({columns}) SELECT {columns} FROM {inserts.Unnest("u")} ORDER BY n ON CONFLICT (id) DO NOTHING RETURNING id"));
+            commands.BatchCommands.Add(inserts.Command(inserts.Insert("omni_tasks") + " ON CONFLICT (id) DO NOTHING RETURNING id"));
         }
         if (updates.Count > 0)
         {

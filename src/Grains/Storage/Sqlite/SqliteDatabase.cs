@@ -39,12 +39,13 @@ internal static class SqliteDatabase
     /// Opens a group commit's writer connection with its pragmas; the flush of its log when the group commit is to flush
     /// after each commit (<see cref="FlushedAfterCommit"/>) and SQLite opened a file; and the thread that checkpoints that
     /// file when <see cref="StorageOptions.SqliteCheckpointInterval"/> asks for one, the writer then checkpointing only as
-    /// a backstop. The caller disposes all three, the writer first.
+    /// a backstop. Disposing the result disposes all three.
     /// </summary>
     public static SqliteWriter OpenWriter(StorageOptions options)
     {
         var flushed = FlushedAfterCommit(options);
-        var writer = new SqliteConnection(ConnectionString(options));
+        var connectionString = ConnectionString(options);
+        var writer = new SqliteConnection(connectionString);
         writer.Open();
         ApplyPragmas(writer, options, flushedByCaller: flushed is not null);
         // The file SQLite itself opened (a URI or |DataDirectory| in a connection string resolves there); none for a
@@ -59,7 +60,7 @@ internal static class SqliteDatabase
                 cmd.CommandText = $"PRAGMA wal_autocheckpoint={SqliteCheckpointer.WriterBackstopPages}";
                 cmd.ExecuteNonQuery();
             }
-            checkpointer = new SqliteCheckpointer(ConnectionString(options), file, options.SqliteCheckpointInterval);
+            checkpointer = new SqliteCheckpointer(connectionString, file, options.SqliteCheckpointInterval);
         }
         return new SqliteWriter(writer, flushed is null || !onDisk ? null : new SqliteWalFlush(file), checkpointer);
     }
@@ -91,4 +92,13 @@ internal static class SqliteDatabase
 }
 
 /// <summary>A group commit's SQLite writer and what serves it (see <see cref="SqliteDatabase.OpenWriter"/>).</summary>
-internal sealed record SqliteWriter(SqliteConnection Connection, SqliteWalFlush? Flush, SqliteCheckpointer? Checkpointer);
+internal sealed record SqliteWriter(SqliteConnection Connection, SqliteWalFlush? Flush, SqliteCheckpointer? Checkpointer) : IAsyncDisposable
+{
+    /// <summary>Stops the checkpoint thread, closes the writer, then the log's flush descriptor; a second call does no harm.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Checkpointer?.Dispose();
+        await Connection.DisposeAsync();
+        Flush?.Dispose();
+    }
+}

@@ -11,28 +11,26 @@ namespace OmniActors.Storage.Sqlite;
 internal sealed class SqliteTaskStore : SqlTaskStore
 {
     private readonly string _connectionString;
-    private readonly SqliteConnection _writer;
+    private readonly SqliteWriter _writer;
     private readonly Dictionary<string, WriterStatement> _commands = new(StringComparer.Ordinal);
-    private readonly SqliteWalFlush? _walFlush;
-    private readonly SqliteCheckpointer? _checkpointer;
 
     public SqliteTaskStore(IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<SqliteTaskStore> logger)
         : base(options.Value.MaxBatchSize, logger, flushAfterCommit: SqliteDatabase.FlushedAfterCommit(options.Value) is not null)
     {
         LogEvents = eventLog.Value.Enabled;
         _connectionString = SqliteDatabase.ConnectionString(options.Value);
-        (_writer, _walFlush, _checkpointer) = SqliteDatabase.OpenWriter(options.Value);
+        _writer = SqliteDatabase.OpenWriter(options.Value);
     }
 
     /// <summary>The log file the group commit flushes after each commit, or null when SQLite flushes inside it.</summary>
-    internal string? FlushedLog => _walFlush?.Path;
+    internal string? FlushedLog => _writer.Flush?.Path;
 
     /// <summary>The thread that checkpoints the file instead of the writer, if any.</summary>
-    internal SqliteCheckpointer? Checkpointer => _checkpointer;
+    internal SqliteCheckpointer? Checkpointer => _writer.Checkpointer;
 
     /// <summary>Runs beside the writer (the committer's second loop), on a descriptor of its own; a database SQLite keeps
     /// in memory has nothing on disk to flush.</summary>
-    protected override void FlushCommits() => _walFlush?.Flush();
+    protected override void FlushCommits() => _writer.Flush?.Flush();
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
@@ -44,7 +42,7 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     /// <summary>SQLite is synchronous underneath: the whole group runs on the committer's loop, statements prepared once.</summary>
     protected override Task CommitBatchAsync(IReadOnlyList<PendingWrite> batch)
     {
-        using var tx = _writer.BeginTransaction(deferred: false);
+        using var tx = _writer.Connection.BeginTransaction(deferred: false);
         foreach (var w in batch)
         {
             var statement = Statement(StatementFor(w));
@@ -69,7 +67,7 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     {
         if (!_commands.TryGetValue(sql, out var statement))
         {
-            statement = new WriterStatement(_writer.Handle!, sql);
+            statement = new WriterStatement(_writer.Connection.Handle!, sql);
             _commands[sql] = statement;
         }
         return statement;
@@ -78,13 +76,11 @@ internal sealed class SqliteTaskStore : SqlTaskStore
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        _checkpointer?.Dispose();
         foreach (var statement in _commands.Values)
         {
             statement.Dispose();
         }
         await _writer.DisposeAsync();
-        _walFlush?.Dispose();
     }
 
     /// <summary>
