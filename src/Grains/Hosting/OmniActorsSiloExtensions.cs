@@ -43,6 +43,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ActionRegistry>();
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();
+        services.AddSingleton<WarmRows>();
         services.AddSingleton<StorageMetrics>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StorageMetrics>());
         services.AddSingleton<QueueStatusBoard>();

@@ -14,9 +14,15 @@ public sealed class QueueOptions
     /// <summary>Partitions per queue (each a grain dispatching its share of the concurrency).</summary>
     [Range(1, 1024)] public int DefaultPartitions { get; set; } = 4;
 
-    /// <summary>Ready tasks a partition keeps warm (their task grains active): beyond this backlog, or in a paused queue,
-    /// a queued task's grain deactivates until dispatched and reloads its row then (one read per cold task).</summary>
+    /// <summary>Ready tasks a partition keeps warm when their grains start them (tasks with dependencies, an approval or a
+    /// breaker): beyond this backlog, or in a paused queue, such a queued task's grain deactivates until dispatched and
+    /// reloads its row then. (The batch path's rows are bounded by <see cref="WarmRowBytes"/> instead.)</summary>
     [Range(0, 1_000_000)] public int WarmBacklog { get; set; } = 2_000;
+
+    /// <summary>Memory a silo's partitions may fill with the rows of pending tasks they hold so a claim reads nothing
+    /// (estimated from each row's strings, see <see cref="WarmRows"/>): one bound per silo whatever the partition count and
+    /// payload size. 64 MiB holds ~90,000 rows of small payloads; 0 holds none (every claim reads its rows).</summary>
+    [Range(0, long.MaxValue)] public long WarmRowBytes { get; set; } = 64L << 20;
 
     /// <summary>A task due later than this is not kept warm.</summary>
     public TimeSpan WarmHorizon { get; set; } = TimeSpan.FromSeconds(10);

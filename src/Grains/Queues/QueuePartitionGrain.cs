@@ -39,6 +39,7 @@ internal sealed partial class QueuePartitionGrain(
     IClusterMembershipService membership,
     TimeProvider time,
     QueueGauges gauges,
+    WarmRows warmRows,
     IOptions<QueueOptions> queueOptions,
     IOptions<TaskOptions> taskOptions,
     ILogger<QueuePartitionGrain> logger) : Grain, IQueuePartitionGrain, IRemindable
@@ -76,8 +77,12 @@ internal sealed partial class QueuePartitionGrain(
     private int _index;
     private string _owner = "";
 
-    /// <summary>Rows of pending tasks kept so a claim needs no read; bounded like the warm backlog (the rest are read at claim).</summary>
+    /// <summary>Rows of pending tasks kept so a claim needs no read; bounded by the silo's
+    /// <see cref="WarmRows"/> budget (the rest are read at claim). Changed only through <see cref="HoldRow"/> and <see cref="DropRow"/>.</summary>
     private readonly Dictionary<string, TaskInfo> _rows = new(StringComparer.Ordinal);
+
+    /// <summary>What the held rows took from the silo's budget, given back on deactivation.</summary>
+    private long _rowBytes;
 
     /// <summary>Counts the calls that declare a held row stale, so a read ahead that overlapped one keeps none of its rows.</summary>
     private long _rowsInvalidated;
@@ -112,6 +117,9 @@ internal sealed partial class QueuePartitionGrain(
     {
         _deactivating = true;
         gauges.Forget(_key);
+        _rows.Clear();
+        warmRows.Give(_rowBytes);
+        _rowBytes = 0;
         return Task.CompletedTask;
     }
 
@@ -498,7 +506,7 @@ internal sealed partial class QueuePartitionGrain(
             List<string>? missing = null;
             foreach (var (id, _) in claim)
             {
-                if (_rows.Remove(id, out var row))
+                if (DropRow(id) is { } row)
                 {
                     rows[id] = row;
                 }
@@ -725,14 +733,14 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>
     /// Reads the claimed rows that were not held, and with them the rows of the next ready tasks (up to
-    /// <see cref="ReadAhead"/>, within the warm backlog), which are kept for the claims that follow. While a backlog too
+    /// <see cref="ReadAhead"/>, while the silo's <see cref="WarmRows"/> budget has room), which are kept for the claims that follow. While a backlog too
     /// big to hold drains, a claim takes a few tasks at a time, and on SQLite every read after a write starts from an
     /// emptied page cache: one read per claim cost a silo 6–9 % of its CPU per task (bench/README). A row read ahead is
     /// held like a warm one, and like one it is checked by its version when its start is stored.
     /// </summary>
     private async Task ReadRowsAsync(List<string> missing, Dictionary<string, TaskInfo> rows)
     {
-        var room = Math.Min(ReadAhead, _warmBacklog - _rows.Count);
+        var room = warmRows.HasRoom ? ReadAhead : 0;
         var ahead = room <= 0 ? [] : _queue.Peek(room).Where(id => !_rows.ContainsKey(id)).ToHashSet(StringComparer.Ordinal);
         var invalidated = _rowsInvalidated;
         foreach (var row in await store.GetManyAsync(ahead.Count == 0 ? missing : [.. missing, .. ahead]))
@@ -741,9 +749,9 @@ internal sealed partial class QueuePartitionGrain(
             {
                 rows[row.Id] = row;
             }
-            else if (invalidated == _rowsInvalidated && _rows.Count < _warmBacklog && row.Status.IsPending() && _queue.Contains(row.Id))
+            else if (invalidated == _rowsInvalidated && row.Status.IsPending() && _queue.Contains(row.Id))
             {
-                _rows[row.Id] = row;
+                HoldRow(row);
             }
         }
     }
@@ -751,17 +759,42 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Drops a held row that its task grain changed or removed, and tells a read ahead in flight (see <see cref="ReadRowsAsync"/>).</summary>
     private void ForgetRow(string taskId)
     {
-        _rows.Remove(taskId);
+        DropRow(taskId);
         _rowsInvalidated++;
+    }
+
+    /// <summary>Keeps a pending task's row if the silo's budget has room for it (replacing any it held).</summary>
+    private void HoldRow(TaskInfo row)
+    {
+        DropRow(row.Id);
+        var size = WarmRows.SizeOf(row);
+        if (!_deactivating && warmRows.TryTake(size))
+        {
+            _rows[row.Id] = row;
+            _rowBytes += size;
+        }
+    }
+
+    /// <summary>Lets go of a held row, giving its bytes back; returns it, or null if none was held.</summary>
+    private TaskInfo? DropRow(string taskId)
+    {
+        if (!_rows.Remove(taskId, out var row))
+        {
+            return null;
+        }
+        var size = WarmRows.SizeOf(row);
+        warmRows.Give(size);
+        _rowBytes -= size;
+        return row;
     }
 
     /// <summary>Indexes a pending task, keeping its row while the backlog is small enough for rows to stay in memory.</summary>
     private void AddPending(TaskInfo row, DateTimeOffset now)
     {
         _queue.Add(QueueEntry.Of(row), now);
-        if (_rows.Count < _warmBacklog && (row.DueAt ?? now) <= now + _warmHorizon)
+        if ((row.DueAt ?? now) <= now + _warmHorizon)
         {
-            _rows[row.Id] = row;
+            HoldRow(row);
         }
     }
 

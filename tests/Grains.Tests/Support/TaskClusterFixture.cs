@@ -60,6 +60,7 @@ public abstract class TaskClusterFixture(TempDatabase database) : IAsyncLifetime
         ["OmniActors:Queues:DefaultPartitions"] = "4",
         // Small, so the suite runs claims whose rows are read (and read ahead), not only rows a partition held from the enqueue.
         ["OmniActors:Queues:WarmBacklog"] = "16",
+        ["OmniActors:Queues:WarmRowBytes"] = "16384",
         ["OmniActors:Queues:Items:serial:Concurrency"] = "1",
         ["OmniActors:Queues:Items:limited:Concurrency"] = "3",
         ["OmniActors:Queues:Items:limited:Partitions"] = "2",

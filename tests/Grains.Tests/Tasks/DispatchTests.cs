@@ -1,3 +1,6 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using OmniActors.Queues;
 using OmniActors.Tasks;
 using Orleans.Runtime;
 using OmniActors.Tests.Support;
@@ -48,7 +51,7 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
     [Fact]
     public async Task A_backlog_deeper_than_the_rows_a_partition_holds_runs_in_order_and_a_cancel_of_a_row_read_ahead_holds()
     {
-        // The test silo holds 16 rows per partition (CommonSettings): past them a claim reads its rows, and the next
+        // The test silo holds 16 KiB of rows (CommonSettings, WarmRowBytes): past them a claim reads its rows, and the next
         // ready ones with them. Forty tasks, a blocking one, forty more: while the blocker runs, the rows of the tasks
         // behind it have been read ahead, and cancelling some of those must stop them for good.
         await fixture.WakePartitions("serial");
@@ -124,6 +127,43 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
         // Dispatch reactivates each from its row.
         await Task.WhenAll(ids.Select(id => fixture.Omni.EndsAs(id, TaskStatus.Succeeded)));
         Assert.All(ids, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
+    }
+
+    [Fact]
+    public async Task A_silo_holds_waiting_rows_only_within_its_budget_and_gives_every_byte_back_as_they_run()
+    {
+        // The test silo's partitions may hold 16 KiB of rows (CommonSettings): 60 tasks of ~4 KiB each are far more.
+        var queue = UniqueQueue("warm-budget");
+        var warm = fixture.Cluster.Silos[0].SiloHost.Services.GetRequiredService<WarmRows>();
+        var budget = long.Parse(TaskClusterFixture.CommonSettings["OmniActors:Queues:WarmRowBytes"]!, CultureInfo.InvariantCulture);
+        var text = new string('x', 2000);
+        await fixture.WakePartitions(queue);
+        var before = warm.Held;
+        List<string> ids;
+        await fixture.PauseQueue(queue);
+        try
+        {
+            var results = await fixture.Omni.EnqueueBatchAsync(Enumerable.Range(0, 60)
+                .Select(i => new TaskSpec { Action = "test-record", Payload = $"{{\"seq\":{i},\"text\":\"{text}\"}}", Queue = queue }).ToList());
+            ids = results.Select(r => Assert.IsType<SubmitResult>(r.Result).Task.Id).ToList();
+            var rowSize = WarmRows.SizeOf((await fixture.Omni.GetAsync(ids[0]))!);
+            Assert.InRange(rowSize, 4_000, 5_000);
+            Assert.InRange(warm.Held, 0, budget);
+            if (before + rowSize <= budget)
+            {
+                Assert.True(warm.Held >= before + rowSize, $"held {warm.Held} bytes, {before} before the batch: the batch's rows fit but none was kept");
+            }
+        }
+        finally
+        {
+            await fixture.ResumeQueue(queue);
+        }
+
+        await Eventually.Until(async () => (await fixture.Stats(queue)).Succeeded, n => n == ids.Count, TimeSpan.FromSeconds(30),
+            "every task of the batch recorded as succeeded");
+        Assert.All(ids, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
+        // Claimed, read again or run: every row held for the batch was given back.
+        await Eventually.Until(() => Task.FromResult(warm.Held), held => held <= before, TimeSpan.FromSeconds(10), "the rows' bytes given back");
     }
 
     [Fact]

@@ -4,49 +4,83 @@ using OmniActors.Errors;
 using OmniActors.Lifecycle;
 using OmniActors.Storage;
 using OmniActors.Storage.Postgres;
+using OmniActors.Storage.Sqlite;
 using OmniActors.Tasks;
 using static OmniActors.Tests.Storage.SqliteTaskStoreTests;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
 namespace OmniActors.Tests.Storage;
 
-/// <summary>
-/// The PostgreSQL task store writes a group commit's event-log rows as one statement of arrays: every row must land
-/// column for column, in the order its writes gave them, and only for the writes that won their compare-and-set.
-/// </summary>
-public sealed class PostgresTaskStoreTests : IAsyncLifetime, IAsyncDisposable
+/// <summary>PostgreSQL writes a group commit's rows as three statements of arrays.</summary>
+public sealed class PostgresGroupCommitTests() : GroupCommitTests(new TempPostgresDatabase())
 {
-    private readonly TempPostgresDatabase _database = new();
     private PostgresDataSource _source = null!;
-    private PostgresTaskStore _store = null!;
 
-    public async Task InitializeAsync()
+    private protected override async Task<SqlTaskStore> OpenStoreAsync()
     {
-        await _database.CreateAsync();
-        await _database.ApplySchemaAsync();
-        var options = Options.Create(new StorageOptions { Provider = StorageOptions.PostgreSql, ConnectionString = _database.ConnectionString });
+        await ((TempPostgresDatabase)Database).CreateAsync();
+        await Database.ApplySchemaAsync();
+        var options = Options.Create(new StorageOptions { Provider = StorageOptions.PostgreSql, ConnectionString = Database.ConnectionString });
         _source = new PostgresDataSource(options);
-        _store = new PostgresTaskStore(_source, options, Options.Create(new EventLogOptions()), NullLogger<PostgresTaskStore>.Instance);
+        return new PostgresTaskStore(_source, options, Options.Create(new EventLogOptions()), NullLogger<PostgresTaskStore>.Instance);
     }
+
+    protected override async ValueTask CloseAsync() => await _source.DisposeAsync();
+}
+
+/// <summary>SQLite writes a group's rows one statement each and its event-log rows a few multi-row statements.</summary>
+public sealed class SqliteGroupCommitTests() : GroupCommitTests(new TempSqliteFile())
+{
+    private protected override async Task<SqlTaskStore> OpenStoreAsync()
+    {
+        var options = new StorageOptions { SqlitePath = ((TempSqliteFile)Database).Path };
+        await SqliteDatabase.InstallSchemaAsync(options, CancellationToken.None);
+        return new SqliteTaskStore(Options.Create(options), Options.Create(new EventLogOptions()), NullLogger<SqliteTaskStore>.Instance);
+    }
+
+    protected override ValueTask CloseAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// A group commit writes many tasks' rows and event-log rows at once, in fewer statements than rows: every row must land
+/// column for column, the log in the order its writes gave it (a write's events one after another), and only for the
+/// writes that won their compare-and-set.
+/// </summary>
+public abstract class GroupCommitTests(TempDatabase database) : IAsyncLifetime, IAsyncDisposable
+{
+    private SqlTaskStore _store = null!;
+
+    protected TempDatabase Database { get; } = database;
+
+    private protected abstract Task<SqlTaskStore> OpenStoreAsync();
+
+    protected abstract ValueTask CloseAsync();
+
+    public async Task InitializeAsync() => _store = await OpenStoreAsync();
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     public async ValueTask DisposeAsync()
     {
         await _store.DisposeAsync();
-        await _source.DisposeAsync();
-        await _database.DisposeAsync();
+        await CloseAsync();
+        await Database.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
-    private async Task<IReadOnlyList<object?[]>> LogOf(string id) => await _database.RowsAsync(
-        "SELECT kind, subject, queue, type, attempt, at, detail, silo, action FROM omni_event_log WHERE subject = @id ORDER BY seq", ("@id", id));
+    /// <summary>A task's log rows in order, integers as <c>long</c> whichever the database returns.</summary>
+    private async Task<IReadOnlyList<object?[]>> LogOf(string id) =>
+        (await Database.RowsAsync(
+            "SELECT kind, subject, queue, type, attempt, at, detail, silo, action, seq FROM omni_event_log WHERE subject = @id ORDER BY seq", ("@id", id)))
+        .Select(row => row.Select(v => v is int i ? (long)i : v).ToArray()).ToList();
 
     [Fact]
     public async Task Events_of_concurrent_writes_land_column_for_column_in_their_order()
     {
         var tasks = Enumerable.Range(0, 200).Select(i => NewTask($"t-{i:D3}")).ToList();
         var detail = new string('é', 2500) + "✓";
-        // 200 writes at once share group commits, so each commit's rows go in one statement of arrays.
+        // 200 writes at once share group commits, so a commit's log rows go in one statement (PostgreSQL's arrays) or a few
+        // (SQLite's multi-row inserts, in chunks of 64, 32, … 1 rows).
         var versions = await Task.WhenAll(tasks.Select(t => _store.SaveAsync(t,
         [
             Event(t.Id, "enqueued", 0),
@@ -59,11 +93,13 @@ public sealed class PostgresTaskStoreTests : IAsyncLifetime, IAsyncDisposable
         {
             var rows = await LogOf(t.Id);
             Assert.Equal(3, rows.Count);
-            Assert.Equal(["task", t.Id, "emails", "enqueued", 0, Now.ToUnixTimeMilliseconds(), null, null, "send-message"], rows[0]);
-            Assert.Equal(["task", t.Id, null, "executing", 1, Now.AddMilliseconds(7).ToUnixTimeMilliseconds(), detail[..2000], "silo-a", null], rows[1]);
-            Assert.Equal(["schedule", t.Id, "emails", "complete", 1, Now.ToUnixTimeMilliseconds(), "", null, "send-message"], rows[2]);
+            Assert.Equal(["task", t.Id, "emails", "enqueued", 0L, Now.ToUnixTimeMilliseconds(), null, null, "send-message"], rows[0][..9]);
+            Assert.Equal(["task", t.Id, null, "executing", 1L, Now.AddMilliseconds(7).ToUnixTimeMilliseconds(), detail[..2000], "silo-a", null], rows[1][..9]);
+            Assert.Equal(["schedule", t.Id, "emails", "complete", 1L, Now.ToUnixTimeMilliseconds(), "", null, "send-message"], rows[2][..9]);
+            // A write's events follow each other in the log, whatever chunk of its group's statement(s) they fell in.
+            Assert.Equal([(long)rows[0][9]! + 1, (long)rows[0][9]! + 2], rows.Skip(1).Select(r => (long)r[9]!));
         }
-        Assert.Equal(600L, await _database.ScalarAsync("SELECT COUNT(*) FROM omni_event_log"));
+        Assert.Equal(600L, await Database.ScalarAsync("SELECT COUNT(*) FROM omni_event_log"));
     }
 
     [Fact]
