@@ -44,6 +44,7 @@ public static class OmniActorsSiloExtensions
         services.AddSingleton<ITaskEventSink, TaskMetricsSink>();
         services.AddSingleton<QueueGauges>();
         services.AddSingleton<WarmRows>();
+        services.AddSingleton<PartitionSubmitLanes>();
         services.AddSingleton<StorageMetrics>();
         services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<StorageMetrics>());
         services.AddSingleton<QueueStatusBoard>();

@@ -35,6 +35,30 @@ public abstract class SubmissionTests(TaskClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Concurrent_single_enqueues_share_their_partitions_messages_and_each_task_is_created_and_runs_once()
+    {
+        var queue = UniqueQueue("lanes");
+        var lanes = fixture.Cluster.Silos[0].SiloHost.Services.GetRequiredService<PartitionSubmitLanes>();
+        var (batches, submissions) = (lanes.Batches, lanes.Submissions);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 200)
+            .Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, queue)));
+
+        Assert.All(results, r => Assert.True(r.Created));
+        var ids = results.Select(r => r.Task.Id).ToList();
+        Assert.Equal(200, ids.Distinct().Count());
+        Assert.Equal(200L, lanes.Submissions - submissions);
+        // 200 calls at once against 4 partitions: those that arrive while a partition's batch is stored go together.
+        Assert.True(lanes.Batches - batches < 200, $"{lanes.Batches - batches} partition calls for 200 concurrent enqueues");
+        foreach (var id in ids)
+        {
+            await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
+        }
+        Assert.All(ids, id => Assert.Equal(1, fixture.ExecutionsOf(id)));
+        Assert.Equal(200L, await fixture.Database.ScalarAsync("SELECT COUNT(*) FROM omni_tasks WHERE queue = @q", ("@q", queue)));
+    }
+
+    [Fact]
     public async Task Reusing_an_idempotency_key_with_another_payload_is_a_conflict_and_keeps_the_original()
     {
         var key = "order-" + Guid.NewGuid().ToString("N");
