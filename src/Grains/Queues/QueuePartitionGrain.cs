@@ -81,6 +81,9 @@ internal sealed partial class QueuePartitionGrain(
     /// <see cref="WarmRows"/> budget (the rest are read at claim). Changed only through <see cref="HoldRow"/> and <see cref="DropRow"/>.</summary>
     private readonly Dictionary<string, TaskInfo> _rows = new(StringComparer.Ordinal);
 
+    /// <summary>Group commits this partition awaits: a submission starts on arrival only when there is none (an idle partition).</summary>
+    private int _writing;
+
     /// <summary>What the held rows took from the silo's budget, given back on deactivation.</summary>
     private long _rowBytes;
 
@@ -406,19 +409,120 @@ internal sealed partial class QueuePartitionGrain(
             var fingerprint = s.Spec.IdempotencyKey is null ? null : TaskSpecValidator.Fingerprint(s.Spec);
             created.Add((null, TaskLifecycle.Create(s.TaskId, _index, s.Spec, options.DefaultsFor(actions.Find(s.Spec.Action)), fingerprint, now)));
         }
-        var stored = await PersistManyAsync(created, now);
+        var starts = StartOnArrival(created, now);
+        IReadOnlyList<TaskLifecycleEvent>[]? eventsOf = null;
+        if (starts is not null)
+        {
+            // Stored already started, with both transitions' events: one commit before the handler runs, not two.
+            eventsOf = new IReadOnlyList<TaskLifecycleEvent>[created.Count];
+            for (var i = 0; i < created.Count; i++)
+            {
+                var (enqueued, started) = (created[i].Transition, starts[i].Started);
+                eventsOf[i] = [.. TransitionEvents.Of(enqueued, null, now, _owner), .. TransitionEvents.Of(started, enqueued.State, now, _owner)];
+                created[i] = (null, Transition.To(started.State!, [.. enqueued.Events, .. started.Events]));
+            }
+        }
+        TaskInfo?[] stored;
+        try
+        {
+            stored = await PersistManyAsync(created, now, eventsOf);
+        }
+        catch when (starts is not null)
+        {
+            foreach (var (id, token, _) in starts)
+            {
+                if (Holds(id, token))
+                {
+                    _running.Remove(id);
+                }
+            }
+            Pump();
+            throw;
+        }
         var results = new SubmitResult?[stored.Length];
         now = time.GetUtcNow();
+        List<(string Id, long Token, TaskInfo Row)>? run = null;
         for (var i = 0; i < stored.Length; i++)
         {
-            if (stored[i] is { } row)
+            if (stored[i] is not { } row)
+            {
+                // The id exists: the intake asks its task grain; a slot kept for it is free again.
+                if (starts is not null && Holds(starts[i].Id, starts[i].Token))
+                {
+                    _running.Remove(starts[i].Id);
+                }
+                continue;
+            }
+            results[i] = new SubmitResult { Task = row, Created = true };
+            if (starts is not null)
+            {
+                (run ??= []).Add((row.Id, starts[i].Token, row));
+            }
+            else
             {
                 AddPending(row, now);
-                results[i] = new SubmitResult { Task = row, Created = true };
+            }
+        }
+        if (run is not null)
+        {
+            try
+            {
+                await RunStartedAsync(run);
+            }
+            catch (Exception ex)
+            {
+                // The tasks are stored: never fail their enqueue now. Their lease checks settle what was not settled here.
+                LogClaimFailed(ex, _name, _index, run.Count);
+                foreach (var (id, token, _) in run)
+                {
+                    if (_running.TryGetValue(id, out var slot) && slot.Token == token)
+                    {
+                        _running[id] = slot with { CheckAt = time.GetUtcNow() + RetryAfterError };
+                    }
+                }
             }
         }
         Pump();
         return results;
+    }
+
+    /// <summary>
+    /// When the partition is idle (no commit of its own in flight) and every task of a submission may start now (plain,
+    /// due, no breaker, the queue running and nothing ready ahead of them, a free slot each), decides each start (<see cref="TaskLifecycle"/>), keeps their slots and answers their tokens
+    /// and started states, so they are stored started; otherwise null and they wait in the index as usual. All or none, so
+    /// a batch bigger than the free slots keeps its priority order.
+    /// </summary>
+    private List<(string Id, long Token, Transition Started)>? StartOnArrival(List<(TaskInfo? Before, Transition Transition)> created,
+        DateTimeOffset now)
+    {
+        if (_writing > 0 || _paused || now < _holdUntil || !runner.Accepting || _queue.ReadyCount > 0 || _running.Count + created.Count > _share)
+        {
+            return null;
+        }
+        var starts = new List<(string Id, long Token, Transition Started)>(created.Count);
+        foreach (var (_, transition) in created)
+        {
+            var task = transition.State!;
+            if (task.Status != TaskStatus.Queued || task.DependsOn.Count > 0 || task.RequiresApproval || breakers.For(task.Action).Enabled
+                || _running.ContainsKey(task.Id))
+            {
+                return null;
+            }
+            // At its creation's millisecond (the table's resolution), so the answer is the row a get reads back.
+            var started = TaskLifecycle.Apply(task, new TaskCommand.Start(_owner, runner.LeaseDuration), task.CreatedAt);
+            if (!started.Accepted)
+            {
+                return null;
+            }
+            starts.Add((task.Id, 0, started));
+        }
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var token = ++_dispatches;
+            _running[starts[i].Id] = new Slot(token, 0, DateTimeOffset.MaxValue);
+            starts[i] = starts[i] with { Token = token };
+        }
+        return starts;
     }
 
     public async Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
@@ -542,7 +646,7 @@ internal sealed partial class QueuePartitionGrain(
             }
             var started = await ApplyAsync(lean, (_, _) => new TaskCommand.Start(_owner, runner.LeaseDuration));
             var now = time.GetUtcNow();
-            List<(string Id, TaskInfo Row)>? refused = null;
+            List<(string Id, long Token, TaskInfo Row)>? run = null;
             foreach (var (id, token) in claim)
             {
                 if (!lean.ContainsKey(id))
@@ -562,32 +666,11 @@ internal sealed partial class QueuePartitionGrain(
                     }
                     continue;
                 }
-                if (_cancelledBeforeStart.Remove((id, row.Attempt)))
-                {
-                    // Cancelled between its claim and now (the cancel is stored): never started, its slot is free.
-                    _running.Remove(id);
-                    continue;
-                }
-                _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row);
-                if (!runner.TryStart(RunRequest.For(row, partition: _key)))
-                {
-                    (refused ??= []).Add((id, row));
-                }
+                (run ??= []).Add((id, token, row));
             }
-            if (refused is not null)
+            if (run is not null)
             {
-                // The silo began stopping between the claim and now: give the attempts back, not counted.
-                _holdUntil = time.GetUtcNow() + RetryAfterError;
-                var back = await ApplyAsync(refused.ToDictionary(r => r.Id, r => r.Row, StringComparer.Ordinal),
-                    (_, row) => new TaskCommand.Interrupt(row.Attempt));
-                foreach (var (id, _) in refused)
-                {
-                    _running.Remove(id);
-                    if (back.TryGetValue(id, out var row) && row.Status.IsPending())
-                    {
-                        AddPending(row, time.GetUtcNow());
-                    }
-                }
+                await RunStartedAsync(run);
             }
         }
         catch (Exception ex)
@@ -605,6 +688,46 @@ internal sealed partial class QueuePartitionGrain(
             }
         }
         Pump();
+    }
+
+    /// <summary>
+    /// Hands attempts whose start is stored to this silo's runner, each under the slot its token holds. One cancelled
+    /// between its claim and now (the cancel is stored) never starts; if the silo began stopping meanwhile, the attempts
+    /// the runner refused go back to the queue, not counted.
+    /// </summary>
+    private async Task RunStartedAsync(List<(string Id, long Token, TaskInfo Row)> started)
+    {
+        var now = time.GetUtcNow();
+        List<(string Id, TaskInfo Row)>? refused = null;
+        foreach (var (id, token, row) in started)
+        {
+            if (_cancelledBeforeStart.Remove((id, row.Attempt)))
+            {
+                _running.Remove(id);
+                continue;
+            }
+            _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row);
+            if (!runner.TryStart(RunRequest.For(row, partition: _key)))
+            {
+                (refused ??= []).Add((id, row));
+            }
+        }
+        if (refused is null)
+        {
+            return;
+        }
+        LogRunnerRefused(_name, _index, refused.Count);
+        _holdUntil = time.GetUtcNow() + RetryAfterError;
+        var back = await ApplyAsync(refused.ToDictionary(r => r.Id, r => r.Row, StringComparer.Ordinal),
+            (_, row) => new TaskCommand.Interrupt(row.Attempt));
+        foreach (var (id, _) in refused)
+        {
+            _running.Remove(id);
+            if (back.TryGetValue(id, out var row) && row.Status.IsPending())
+            {
+                AddPending(row, time.GetUtcNow());
+            }
+        }
     }
 
     /// <summary>An attempt ended: its slot is free (unless a newer attempt holds it).</summary>
@@ -679,22 +802,25 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>
     /// Stores transitions in one group commit (each with its events in its row's transaction) and publishes the events of
-    /// those stored. An item answers null when its compare-and-set lost (or, for a new task, the id exists).
+    /// those stored (<paramref name="eventsOf"/>, when given, in place of each transition's own). An item answers null when its
+    /// compare-and-set lost (or, for a new task, the id exists).
     /// </summary>
-    private async Task<TaskInfo?[]> PersistManyAsync(List<(TaskInfo? Before, Transition Transition)> items, DateTimeOffset now)
+    private async Task<TaskInfo?[]> PersistManyAsync(List<(TaskInfo? Before, Transition Transition)> items, DateTimeOffset now,
+        IReadOnlyList<TaskLifecycleEvent>[]? eventsOf = null)
     {
         var published = new IReadOnlyList<TaskLifecycleEvent>[items.Count];
         var writes = new Task<long>[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var (before, transition) = items[i];
-            published[i] = TransitionEvents.Of(transition, before, now, _owner);
+            published[i] = eventsOf?[i] ?? TransitionEvents.Of(transition, before, now, _owner);
             writes[i] = published[i].Count == 0
                 ? store.SaveAsync(transition.State!)
                 : store.SaveAsync(transition.State!, published[i].Select(EventLogRows.FromTask).ToList());
         }
         var stored = new TaskInfo?[items.Count];
         Exception? failure = null;
+        _writing++;
         for (var i = 0; i < items.Count; i++)
         {
             try
@@ -711,6 +837,7 @@ internal sealed partial class QueuePartitionGrain(
                 failure ??= ex;
             }
         }
+        _writing--;
         if (failure is not null)
         {
             throw failure;
@@ -877,6 +1004,9 @@ internal sealed partial class QueuePartitionGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition}: the cluster changed, moving to the silo it now belongs on")]
     private partial void LogMoving(string queue, int partition);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} partition {Partition}: this silo's runner refused {Count} started attempts (stopping?); they go back to the queue and claims pause a second")]
+    private partial void LogRunnerRefused(string queue, int partition, int count);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Task {TaskId}: batch transition refused: {Reason}")]
     private partial void LogRefused(string taskId, string reason);

@@ -88,10 +88,11 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
         {
             await _client.UntilStatusAsync(id, "succeeded");
         }
-        // Each task's row was written three times (enqueued, started, finished), in group commits that may share them.
+        // Each task's row was written two or three times (enqueued and started in one write when its partition had a free
+        // slot, or apart; finished), in group commits that may share them.
         double Delta(Exposition m, string name) => m.Sum(name, ("store", "tasks")) - before.Sum(name, ("store", "tasks"));
-        var after = await Eventually.Until(ScrapeAsync, m => Delta(m, "omniactors_storage_rows_total") >= 60, Api.Deadline,
-            "the rows counter counted the 60 writes of the 20 tasks");
+        var after = await Eventually.Until(ScrapeAsync, m => Delta(m, "omniactors_storage_rows_total") >= 40, Api.Deadline,
+            "the rows counter counted the 40 to 60 writes of the 20 tasks");
 
         var commits = Delta(after, "omniactors_storage_commits_total");
         var rows = Delta(after, "omniactors_storage_rows_total");

@@ -16,6 +16,9 @@ public interface ITestDatabase
 
     /// <summary>Rows changed.</summary>
     Task<int> ExecuteAsync(string sql, params (string Name, object Value)[] parameters);
+
+    /// <summary>Every row, as an array of column values.</summary>
+    Task<IReadOnlyList<object?[]>> RowsAsync(string sql, params (string Name, object Value)[] parameters);
 }
 
 /// <summary>

@@ -290,6 +290,25 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_task_enqueued_into_an_idle_queue_is_stored_started_and_logs_its_enqueue_then_its_start()
+    {
+        var queue = UniqueQueue("arrival");
+        var submitted = await fixture.Omni.EnqueueAsync("test-record", new { seq = 1 }, queue);
+
+        // One commit stored it queued and started: the answer is the stored row, under this silo's lease.
+        var id = submitted.Task.Id;
+        Assert.Equal((TaskStatus.Running, 1), (submitted.Task.Status, submitted.Task.Attempt));
+        Assert.Equal(submitted.Task.CreatedAt, submitted.Task.StartedAt);
+        Assert.NotNull(submitted.Task.LeaseOwner);
+        var done = await fixture.Omni.EndsAs(id, TaskStatus.Succeeded);
+        Assert.Equal(1, done.Attempt);
+        Assert.Equal(1, fixture.ExecutionsOf(id));
+        var log = await fixture.Database.RowsAsync("SELECT type, attempt FROM omni_event_log WHERE subject = @id ORDER BY seq", ("@id", id));
+        Assert.Equal(["enqueued:0", "executing:1", "complete:1"],
+            log.Select(r => $"{r[0]}:{Convert.ToInt64(r[1], CultureInfo.InvariantCulture)}"));
+    }
+
+    [Fact]
     public async Task A_task_whose_run_at_has_passed_runs_at_once()
     {
         var queue = UniqueQueue("past");
@@ -300,7 +319,8 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
             Queue = queue,
             RunAt = DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1),
         });
-        Assert.Equal(TaskStatus.Queued, submitted.Task.Status);
+        // Due now: an idle queue stores it started at once (see the next test), a busy one queues it; never scheduled.
+        Assert.Contains(submitted.Task.Status, new[] { TaskStatus.Queued, TaskStatus.Running });
         Assert.Null(submitted.Task.DueAt);
 
         var done = await fixture.Omni.EndsAs(submitted.Task.Id, TaskStatus.Succeeded);
