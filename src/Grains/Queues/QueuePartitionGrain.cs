@@ -81,9 +81,6 @@ internal sealed partial class QueuePartitionGrain(
     /// <see cref="WarmRows"/> budget (the rest are read at claim). Changed only through <see cref="HoldRow"/> and <see cref="DropRow"/>.</summary>
     private readonly Dictionary<string, TaskInfo> _rows = new(StringComparer.Ordinal);
 
-    /// <summary>Group commits this partition awaits: a submission starts on arrival only when there is none (an idle partition).</summary>
-    private int _writing;
-
     /// <summary>What the held rows took from the silo's budget, given back on deactivation.</summary>
     private long _rowBytes;
 
@@ -487,15 +484,15 @@ internal sealed partial class QueuePartitionGrain(
     }
 
     /// <summary>
-    /// When the partition is idle (no commit of its own in flight) and every task of a submission may start now (plain,
-    /// due, no breaker, the queue running and nothing ready ahead of them, a free slot each), decides each start (<see cref="TaskLifecycle"/>), keeps their slots and answers their tokens
+    /// When every task of a submission may start now (plain, due, no breaker, the queue running and nothing ready ahead of
+    /// them, a free slot each), decides each start (<see cref="TaskLifecycle"/>), keeps their slots and answers their tokens
     /// and started states, so they are stored started; otherwise null and they wait in the index as usual. All or none, so
     /// a batch bigger than the free slots keeps its priority order.
     /// </summary>
     private List<(string Id, long Token, Transition Started)>? StartOnArrival(List<(TaskInfo? Before, Transition Transition)> created,
         DateTimeOffset now)
     {
-        if (_writing > 0 || _paused || now < _holdUntil || !runner.Accepting || _queue.ReadyCount > 0 || _running.Count + created.Count > _share)
+        if (_paused || now < _holdUntil || !runner.Accepting || _queue.ReadyCount > 0 || _running.Count + created.Count > _share)
         {
             return null;
         }
@@ -820,7 +817,6 @@ internal sealed partial class QueuePartitionGrain(
         }
         var stored = new TaskInfo?[items.Count];
         Exception? failure = null;
-        _writing++;
         for (var i = 0; i < items.Count; i++)
         {
             try
@@ -837,7 +833,6 @@ internal sealed partial class QueuePartitionGrain(
                 failure ??= ex;
             }
         }
-        _writing--;
         if (failure is not null)
         {
             throw failure;
