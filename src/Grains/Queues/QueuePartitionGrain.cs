@@ -79,9 +79,9 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>Rows of pending tasks kept so a claim needs no read; bounded by the silo's
     /// <see cref="WarmRows"/> budget (the rest are read at claim). Changed only through <see cref="HoldRow"/> and <see cref="DropRow"/>.</summary>
-    private readonly Dictionary<string, TaskInfo> _rows = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (TaskInfo Row, long Size)> _rows = new(StringComparer.Ordinal);
 
-    /// <summary>What the held rows took from the silo's budget, given back on deactivation.</summary>
+    /// <summary>What the held rows took from the silo's budget (the sum of their sizes), given back on deactivation.</summary>
     private long _rowBytes;
 
     /// <summary>Counts the calls that declare a held row stale, so a read ahead that overlapped one keeps none of its rows.</summary>
@@ -428,10 +428,7 @@ internal sealed partial class QueuePartitionGrain(
         {
             foreach (var (id, token, _) in starts)
             {
-                if (Holds(id, token))
-                {
-                    _running.Remove(id);
-                }
+                FreeClaim(id, token);
             }
             Pump();
             throw;
@@ -444,9 +441,9 @@ internal sealed partial class QueuePartitionGrain(
             if (stored[i] is not { } row)
             {
                 // The id exists: the intake asks its task grain; a slot kept for it is free again.
-                if (starts is not null && Holds(starts[i].Id, starts[i].Token))
+                if (starts is not null)
                 {
-                    _running.Remove(starts[i].Id);
+                    FreeClaim(starts[i].Id, starts[i].Token);
                 }
                 continue;
             }
@@ -653,10 +650,7 @@ internal sealed partial class QueuePartitionGrain(
                 if (!started.TryGetValue(id, out var row) || row.Status != TaskStatus.Running)
                 {
                     // Not runnable after all (cancelled, or not due yet): the slot is free; a pending one waits its turn.
-                    if (Holds(id, token))
-                    {
-                        _running.Remove(id);
-                    }
+                    FreeClaim(id, token);
                     if (started.TryGetValue(id, out var pending) && pending.Status.IsPending())
                     {
                         AddPending(pending, now);
@@ -737,6 +731,15 @@ internal sealed partial class QueuePartitionGrain(
     }
 
     private bool Holds(string id, long token) => _running.TryGetValue(id, out var slot) && slot.Token == token;
+
+    /// <summary>A claim that will not run: its slot is free (unless a newer claim holds it).</summary>
+    private void FreeClaim(string id, long token)
+    {
+        if (Holds(id, token))
+        {
+            _running.Remove(id);
+        }
+    }
 
     /// <summary>
     /// Applies a command to each row and stores every accepted transition in one group commit with its event-log rows. A
@@ -892,7 +895,7 @@ internal sealed partial class QueuePartitionGrain(
         var size = WarmRows.SizeOf(row);
         if (!_deactivating && warmRows.TryTake(size))
         {
-            _rows[row.Id] = row;
+            _rows[row.Id] = (row, size);
             _rowBytes += size;
         }
     }
@@ -900,14 +903,13 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Lets go of a held row, giving its bytes back; returns it, or null if none was held.</summary>
     private TaskInfo? DropRow(string taskId)
     {
-        if (!_rows.Remove(taskId, out var row))
+        if (!_rows.Remove(taskId, out var held))
         {
             return null;
         }
-        var size = WarmRows.SizeOf(row);
-        warmRows.Give(size);
-        _rowBytes -= size;
-        return row;
+        warmRows.Give(held.Size);
+        _rowBytes -= held.Size;
+        return held.Row;
     }
 
     /// <summary>Indexes a pending task, keeping its row while the backlog is small enough for rows to stay in memory.</summary>

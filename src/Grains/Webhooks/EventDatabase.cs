@@ -68,10 +68,8 @@ public sealed class EventDatabase : IAsyncDisposable
         }
     }
 
-    /// <summary>Flushes of the SQLite log done after commit so far (0 when SQLite flushes inside each commit), for tests.</summary>
-    internal long Flushes => _sqliteWriter?.Flush is null ? 0 : _background.Flushes;
-
-    /// <summary>Commits, statements written and flushes after commit so far, over both lanes (<see cref="Storage.StorageMetrics"/>).</summary>
+    /// <summary>Commits, statements written and flushes of the SQLite log after commit so far (0 flushes when SQLite flushes
+    /// inside each commit, or on PostgreSQL), over both lanes (<see cref="Storage.StorageMetrics"/>).</summary>
     internal (long Commits, long Rows, long Flushes) WriteCounters => _urgent == _background
         ? (_background.Commits, _background.Rows, _background.Flushes)
         : (_background.Commits + _urgent.Commits, _background.Rows + _urgent.Rows, _background.Flushes + _urgent.Flushes);

@@ -31,11 +31,11 @@ public sealed class SqliteEventDatabaseTests
                 Assert.Equal(100L, await SqliteTaskStoreTests.CountRowsAsync(options, "notes"));
                 if (flushAfterCommit)
                 {
-                    Assert.InRange(database.Flushes, 1, 101);
+                    Assert.InRange(database.WriteCounters.Flushes, 1, 101);
                 }
                 else
                 {
-                    Assert.Equal(0, database.Flushes);
+                    Assert.Equal(0, database.WriteCounters.Flushes);
                 }
             }
         }
