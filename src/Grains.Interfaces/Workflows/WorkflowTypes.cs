@@ -40,7 +40,7 @@ public sealed record WorkflowInfo
 {
     /// <summary>Workflow id.</summary>
     [Id(0)] public required string Id { get; init; }
-    /// <summary>The nodes in creation order.</summary>
+    /// <summary>The nodes in creation order: each level of the graph after the levels it depends on, then by creation time and key.</summary>
     [Id(1)] public required IReadOnlyList<WorkflowNode> Nodes { get; init; }
     /// <summary>The edges between nodes.</summary>
     [Id(2)] public required IReadOnlyList<WorkflowEdge> Edges { get; init; }

@@ -123,10 +123,14 @@ internal sealed class WorkflowGrain(ITaskStore store, ActionRegistry actions, IO
     {
         var keyOf = tasks.Where(t => t.WorkflowKey is not null).ToDictionary(t => t.Id, t => t.WorkflowKey!, StringComparer.Ordinal);
         var edges = tasks.SelectMany(t => t.DependsOn.Where(keyOf.ContainsKey).Select(d => new WorkflowEdge { From = keyOf[d], To = t.WorkflowKey! })).ToList();
+        // Creation order: a level is created only once the one before it was, so depth first; the store's millisecond
+        // creation times tie within a level and across a fast level boundary, so the key settles what they leave open.
+        var depths = Depths(tasks);
+        var ordered = tasks.OrderBy(t => depths[t]).ThenBy(t => t.CreatedAt).ThenBy(t => t.WorkflowKey ?? t.Id, StringComparer.Ordinal);
         return new WorkflowInfo
         {
             Id = workflowId,
-            Nodes = tasks.Select(t => new WorkflowNode
+            Nodes = ordered.Select(t => new WorkflowNode
             {
                 Key = t.WorkflowKey ?? t.Id,
                 Task = t.Result is not null && t.ResultExpired(now) ? t with { Result = null } : t,
