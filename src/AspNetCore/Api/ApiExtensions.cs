@@ -16,6 +16,9 @@ namespace OmniActors.Silo.Api;
 /// <summary>The silo's HTTP surface.</summary>
 public static class ApiExtensions
 {
+    /// <summary>The .NET runtime's built-in meter (<c>dotnet.gc.*</c>, <c>dotnet.thread_pool.*</c>, <c>dotnet.jit.*</c>, …).</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>Where Prometheus scrapes the metrics.</summary>
     public const string MetricsPath = "/metrics";
 
@@ -54,8 +57,11 @@ public static class ApiExtensions
             .AddCheck<StorageCheck>("storage", tags: ["ready"]);
         // OpenTelemetry.Exporter.Prometheus.AspNetCore exists only as a prerelease (1.20.1-beta.1); it is the
         // exporter OpenTelemetry maintains for ASP.NET Core, so we take the beta over a hand-written exposition.
+        // The runtime's own meter (GC, heap, thread pool, lock contention, exceptions, the JIT) rides along: its instruments
+        // are observed only when scraped, so it costs the hot path nothing.
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
-            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName, Webhooks.WebhookMetrics.MeterName, Storage.StorageMetrics.MeterName)
+            .AddMeter(TaskMetricsSink.MeterName, QueueGauges.MeterName, Webhooks.WebhookMetrics.MeterName, Storage.StorageMetrics.MeterName,
+                RuntimeMeterName)
             .AddPrometheusExporter());
         return services;
     }

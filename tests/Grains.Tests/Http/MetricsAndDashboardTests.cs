@@ -107,6 +107,26 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
         Assert.Contains("# TYPE omniactors_storage_commits_total counter", after.Text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_runtimes_own_metrics_are_scraped_too()
+    {
+        var before = await ScrapeAsync();
+        var queue = Api.UniqueQueue("runtime");
+        await _client.UntilStatusAsync((await _client.EnqueueAsync(new { action = "echo", queue, payload = new { n = 1 } })).Id(), "succeeded");
+
+        // The exporter serves a scrape from its cache for a moment (300 ms by default): wait for a fresh one.
+        var after = await Eventually.Until(ScrapeAsync,
+            m => m.Sum("dotnet_process_cpu_time_seconds_total") > before.Sum("dotnet_process_cpu_time_seconds_total"), Api.Deadline,
+            "a scrape after the task counts more CPU time");
+
+        // The process's CPU time, the JIT's work and the GC's allocations only grow, and some of each went into that task.
+        Assert.True(after.Sum("dotnet_gc_heap_total_allocated_bytes_total") > before.Sum("dotnet_gc_heap_total_allocated_bytes_total"));
+        Assert.True(after.Sum("dotnet_jit_compiled_methods_total") > 0);
+        Assert.True(after.Sum("dotnet_jit_compilation_time_seconds_total") > 0);
+        Assert.True(after.Sum("dotnet_thread_pool_thread_count_total") >= 1);
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter", after.Text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/orleans")]
     [InlineData("/orleans/index.min.js")]
