@@ -83,27 +83,25 @@ internal sealed class BenchCluster : IAsyncDisposable
     public CpuMeter StartCpuMeter() => new(silos, pgDatabase is null ? null
         : PostgresCpu.StartIfLocal(new NpgsqlConnectionStringBuilder(connectionString).Host ?? "", pgDatabase));
 
-    /// <summary>The task stores' group commits so far, summed over the silos (their <c>/metrics</c>: commits and rows
-    /// written); null when a silo does not export them (an older build run with <c>--silo</c>).</summary>
-    public async Task<(double Commits, double Rows)?> TaskStoreCommitsAsync()
+    /// <summary>Each silo's counters so far, off its <c>/metrics</c>, with its CPU time read at the same moment.</summary>
+    public async Task<IReadOnlyList<SiloCounters>> CountersAsync()
     {
-        double commits = 0, rows = 0;
+        var counters = new List<SiloCounters>(silos.Count);
         foreach (var silo in silos)
         {
             var text = await Http.GetStringAsync(new Uri(silo.BaseAddress, "metrics"));
-            var (c, r) = (Sample(text, "omniactors_storage_commits_total"), Sample(text, "omniactors_storage_rows_total"));
-            if (c is null || r is null)
-            {
-                return null;
-            }
-            commits += c.Value;
-            rows += r.Value;
+            counters.Add(new SiloCounters(
+                Sample(text, "omniactors_storage_commits_total", "store=\"tasks\""),
+                Sample(text, "omniactors_storage_rows_total", "store=\"tasks\""),
+                Sample(text, "dotnet_jit_compilation_time_seconds_total", null),
+                silo.CpuTime()));
         }
-        return (commits, rows);
+        return counters;
 
-        static double? Sample(string text, string name) => text.Split('\n')
-            .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) && l.Contains("store=\"tasks\"", StringComparison.Ordinal))
-            .Select(l => (double?)double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
+        static double? Sample(string text, string name, string? label) => text.Split('\n')
+            .Where(l => (l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+                && (label is null || l.Contains(label, StringComparison.Ordinal)))
+            .Select(l => (double?)double.Parse(l[(Math.Max(l.LastIndexOf('}'), name.Length) + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture))
             .FirstOrDefault();
     }
 

@@ -38,6 +38,9 @@ internal sealed record BenchOptions
     /// <summary>Tasks run through the same path before a throughput bench's measured tasks, so the figures describe a warm
     /// silo (the JIT's tiering done), as a silo in service is; 0 measures from a cold start.</summary>
     public int ThroughputWarmUp { get; init; }
+    /// <summary>Warm-up rounds go on until the JIT took at most this share (percent) of the busiest silo's CPU in the last
+    /// round; 0 runs one round.</summary>
+    public double WarmUpJitPercent { get; init; }
     /// <summary>Wait before each RSS reading, so the silo settles (timers, GC).</summary>
     public TimeSpan Settle { get; init; }
     /// <summary>PostgreSQL server (a user that may create databases); each run gets a fresh database on it.</summary>
@@ -115,7 +118,7 @@ internal sealed record BenchOptions
             throw new ArgumentException(Usage);
         }
         var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
-            "rates", "latency-seconds", "queued", "warm-up", "throughput-warm-up", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
+            "rates", "latency-seconds", "queued", "warm-up", "throughput-warm-up", "warm-up-jit", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
             "webhook-rate", "webhook-seconds", "events", "queries", "storage-events", "silo-cpu", "silo-counts", "pool-size", "clients", "partitions"],
             StringComparer.Ordinal);
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
@@ -158,6 +161,7 @@ internal sealed record BenchOptions
             Queued = Int("queued", quick ? 10_000 : 1_000_000),
             WarmUp = Int("warm-up", quick ? 200 : 1_000),
             ThroughputWarmUp = Int("throughput-warm-up", quick ? 500 : 10_000),
+            WarmUpJitPercent = Dbl("warm-up-jit", quick ? 0 : 2),
             Settle = TimeSpan.FromSeconds(Dbl("settle-seconds", quick ? 2 : 5)),
             Postgres = Str("pg", Environment.GetEnvironmentVariable("OMNI_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni"),
             SiloDll = Path.GetFullPath(Str("silo", Path.Combine(repoRoot, "src/Silo/bin/Release/net10.0/OmniActors.Silo.dll"))),
@@ -184,7 +188,7 @@ internal sealed record BenchOptions
             throw new ArgumentException("--silo-cpu must be positive (or none), --silo-counts between 1 and 16, --pool-size and --partitions positive.");
         }
         if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
-            || options.N is < 1 || options.ThroughputWarmUp < 0 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
+            || options.N is < 1 || options.ThroughputWarmUp < 0 || options.WarmUpJitPercent < 0 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
             || options.WebhookRate < 1 || options.WebhookSeconds <= 0 || options.Events < 1 || options.Queries < 1 || options.StorageEvents < 1)
         {
             throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates, --latency-seconds, --webhook-rate, --webhook-seconds, --events, --queries and --storage-events must be positive.");
@@ -199,7 +203,7 @@ internal sealed record BenchOptions
     public const string Usage = """
         OmniActors.Bench [--quick] [--storage sqlite,pg,pg2,pg4] [--bench throughput,concurrent,latency,http,memory,webhooks,scaleout] [--runs 3]
           [--n N] [--callers 64] [--batch-size 1000] [--batch-parallel 4] [--queue-concurrency 64]
-          [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--throughput-warm-up 10000] [--settle-seconds 5]
+          [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--throughput-warm-up 10000] [--warm-up-jit 2] [--settle-seconds 5]
           [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
           [--silo-env "KEY=VALUE;KEY2=VALUE2"] [--silo-cpu 0.4|none] [--pool-size N] [--clients per-silo|shared] [--partitions N]
           [--silo-counts 1,2,4]   (scaleout: the throughput workload at each count, on PostgreSQL, --silo-cpu 0.4 unless given)

@@ -13,8 +13,8 @@ internal static class Benches
 
     public static Task<List<Figure>> RunAsync(string bench, BenchCluster cluster, BenchOptions options, string storage, Action<string> progress) => bench switch
     {
-        "throughput" => BatchThroughputAsync(cluster, options, storage),
-        "concurrent" => ConcurrentThroughputAsync(cluster, options, storage),
+        "throughput" => BatchThroughputAsync(cluster, options, storage, progress: progress),
+        "concurrent" => ConcurrentThroughputAsync(cluster, options, storage, progress),
         "latency" => PacedLatencyAsync(cluster, options, overHttp: false, progress),
         "http" => PacedLatencyAsync(cluster, options, overHttp: true, progress),
         "memory" => MemoryAsync(cluster, options, progress),
@@ -27,29 +27,56 @@ internal static class Benches
     private static TaskSpec Noop(string queue) => new() { Action = "noop", Queue = queue };
 
     /// <summary>N tasks enqueued in batches through the Orleans client into a running queue, then processed.</summary>
-    internal static async Task<List<Figure>> BatchThroughputAsync(BenchCluster cluster, BenchOptions options, string storage, string bench = "throughput")
+    internal static async Task<List<Figure>> BatchThroughputAsync(BenchCluster cluster, BenchOptions options, string storage, string bench = "throughput",
+        Action<string>? progress = null)
     {
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
-        await WarmUpAsync(cluster, options, (warm, count) => EnqueueBatchesAsync(cluster, options, warm, count));
-        var commits = await cluster.TaskStoreCommitsAsync();
+        var warmed = await WarmUpAsync(cluster, options, (warm, count) => EnqueueBatchesAsync(cluster, options, warm, count), progress);
+        var before = await cluster.CountersAsync();
         var cpu = cluster.StartCpuMeter();
         var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
-        var extra = new Dictionary<string, object> { ["batch_size"] = options.BatchSize, ["warm_up"] = options.ThroughputWarmUp };
-        return await ProcessedFiguresAsync(cluster, options, bench, queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra, commits);
+        var extra = new Dictionary<string, object> { ["batch_size"] = options.BatchSize, ["warm_up"] = warmed };
+        return await ProcessedFiguresAsync(cluster, options, bench, queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra, before);
     }
 
-    /// <summary>Runs <see cref="BenchOptions.ThroughputWarmUp"/> tasks through <paramref name="enqueue"/> (a queue of their
-    /// own) and waits for them to finish, so the measured tasks meet code the JIT has already tiered up.</summary>
-    private static async Task WarmUpAsync(BenchCluster cluster, BenchOptions options, Func<string, int, Task> enqueue)
+    /// <summary>
+    /// Runs rounds of <see cref="BenchOptions.ThroughputWarmUp"/> tasks through <paramref name="enqueue"/> (a queue of their own
+    /// each) until the JIT has settled: its time in the last round at most <see cref="BenchOptions.WarmUpJitPercent"/> of the
+    /// busiest silo's CPU (one round when that is 0, or when the silos do not export the JIT's time), at most
+    /// <see cref="MaxWarmUpRounds"/>. So the measured tasks meet code tiered up as in a silo in service: under a small CPU
+    /// quota a silo tiers its code up for minutes, and a fixed warm-up measured the JIT more than the queue. Returns the
+    /// tasks run.
+    /// </summary>
+    private static async Task<int> WarmUpAsync(BenchCluster cluster, BenchOptions options, Func<string, int, Task> enqueue, Action<string>? progress)
     {
-        if (options.ThroughputWarmUp > 0)
+        if (options.ThroughputWarmUp <= 0)
+        {
+            return 0;
+        }
+        var before = await cluster.CountersAsync();
+        for (var round = 1; ; round++)
         {
             var queue = NewQueue("warm");
             await enqueue(queue, options.ThroughputWarmUp);
             await cluster.WaitSucceededAsync(queue, options.ThroughputWarmUp, options.Timeout);
+            if (options.WarmUpJitPercent <= 0)
+            {
+                return options.ThroughputWarmUp;
+            }
+            var after = await cluster.CountersAsync();
+            var share = SiloCounters.JitShare(before, after, busiest: true);
+            progress?.Invoke($"  warm-up round {round}: {options.ThroughputWarmUp} tasks, JIT {(share is { } s ? $"{s:0.0} %" : "not exported")} of the busiest silo's CPU");
+            if (share is null || share <= options.WarmUpJitPercent || round == MaxWarmUpRounds)
+            {
+                return round * options.ThroughputWarmUp;
+            }
+            before = after;
         }
     }
+
+    /// <summary>The most warm-up rounds <see cref="WarmUpAsync"/> runs before it measures anyway.</summary>
+    private const int MaxWarmUpRounds = 40;
 
     private static async Task<(int Refused, double Seconds)> EnqueueBatchesAsync(BenchCluster cluster, BenchOptions options, string queue, int n)
     {
@@ -65,19 +92,19 @@ internal static class Benches
     }
 
     /// <summary>N tasks enqueued one at a time by <see cref="BenchOptions.Callers"/> concurrent callers, then processed.</summary>
-    private static async Task<List<Figure>> ConcurrentThroughputAsync(BenchCluster cluster, BenchOptions options, string storage)
+    private static async Task<List<Figure>> ConcurrentThroughputAsync(BenchCluster cluster, BenchOptions options, string storage, Action<string> progress)
     {
         var n = options.TasksFor(storage);
         var queue = NewQueue("single");
-        await WarmUpAsync(cluster, options, (warm, count) => EnqueueSinglesAsync(cluster, options, warm, new double[count]));
+        var warmed = await WarmUpAsync(cluster, options, (warm, count) => EnqueueSinglesAsync(cluster, options, warm, new double[count]), progress);
         var calls = new double[n];
-        var commits = await cluster.TaskStoreCommitsAsync();
+        var before = await cluster.CountersAsync();
         var cpu = cluster.StartCpuMeter();
         var sw = Stopwatch.StartNew();
         await EnqueueSinglesAsync(cluster, options, queue, calls);
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
         var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, n, n, enqueueSeconds, options.Callers, cpu,
-            new Dictionary<string, object> { ["warm_up"] = options.ThroughputWarmUp }, commits);
+            new Dictionary<string, object> { ["warm_up"] = warmed }, before);
         figures.AddRange(Stats.Percentiles("throughput_single", "enqueue_call", [.. calls], "ms", n, options.Callers).Where(f => f.Metric is "enqueue_call_p50" or "enqueue_call_p99"));
         return figures;
     }
@@ -103,7 +130,7 @@ internal static class Benches
     /// created_at to last finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the
     /// enqueues and the drain (see <see cref="CpuMeter"/>); the cluster's shape goes into every line.</summary>
     private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, int n, int accepted,
-        double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null, (double Commits, double Rows)? commitsBefore = null)
+        double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null, IReadOnlyList<SiloCounters>? before = null)
     {
         await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
         var shape = cluster.Shape();
@@ -121,11 +148,16 @@ internal static class Benches
             new(bench, "refused", n - accepted, "tasks", n, concurrency, shape),
             .. cpuFigures,
         ];
-        if (commitsBefore is { } start && await cluster.TaskStoreCommitsAsync() is { } end && end.Commits > start.Commits)
+        var after = before is null ? null : await cluster.CountersAsync();
+        if (before is not null && after is not null && SiloCounters.JitShare(before, after, busiest: false) is { } jit)
+        {
+            // Whether the figures describe warm silos: the JIT's time over the silos' CPU while the measured tasks ran.
+            figures.Add(new(bench, "jit_cpu_share", jit, "%", n, concurrency, shape));
+        }
+        if (before is not null && after is not null && SiloCounters.CommitsBetween(before, after) is var (commits, rows))
         {
             // How much each task-store commit was shared: the mean group size, and commits per task (1/3 of a commit per
             // task would be a commit for each of its three writes).
-            var (commits, rows) = (end.Commits - start.Commits, end.Rows - start.Rows);
             figures.Add(new(bench, "rows_per_commit", rows / commits, "rows", n, concurrency, shape));
             figures.Add(new(bench, "commits_per_task", commits / Math.Max(times.Count, 1), "commits", n, concurrency, shape));
         }

@@ -26,7 +26,7 @@ internal static class ScaleOutBench
                 try
                 {
                     await using var cluster = await BenchCluster.StartAsync(scaled, storage, $"{stamp}-scaleout-{storage}-{run}");
-                    foreach (var figure in await Benches.BatchThroughputAsync(cluster, scaled, storage, $"scaleout@{silos}"))
+                    foreach (var figure in await Benches.BatchThroughputAsync(cluster, scaled, storage, $"scaleout@{silos}", progress))
                     {
                         book.Add(figure);
                         progress($"  {figure.Bench} {figure.Metric} = {figure.Value:0.###} {figure.Unit}");
