@@ -42,7 +42,7 @@ internal static class Benches
 
     /// <summary>
     /// Runs rounds of <see cref="BenchOptions.ThroughputWarmUp"/> tasks through <paramref name="enqueue"/> (into a queue of
-    /// their own) until the JIT has settled: its time in the last round at most <see cref="BenchOptions.WarmUpJitPercent"/> of the
+    /// their own) until the JIT has settled: its time in each of the last two rounds at most <see cref="BenchOptions.WarmUpJitPercent"/> of the
     /// busiest silo's CPU (one round when that is 0, or when the silos do not export the JIT's time), at most
     /// <see cref="MaxWarmUpRounds"/>. So the measured tasks meet code tiered up as in a silo in service: under a small CPU
     /// quota a silo tiers its code up for minutes, and a fixed warm-up measured the JIT more than the queue. Returns the
@@ -57,6 +57,7 @@ internal static class Benches
         // One queue for every round: a queue each left their partitions active (idle, but each with its timer and gauges).
         var queue = NewQueue("warm");
         var before = await cluster.CountersAsync();
+        var quiet = 0;
         for (var round = 1; ; round++)
         {
             await enqueue(queue, options.ThroughputWarmUp);
@@ -68,7 +69,9 @@ internal static class Benches
             var after = await cluster.CountersAsync();
             var share = SiloCounters.JitShare(before, after, busiest: true);
             progress?.Invoke($"  warm-up round {round}: {options.ThroughputWarmUp} tasks, JIT {(share is { } s ? $"{s:0.0} %" : "not exported")} of the busiest silo's CPU");
-            if (share is null || share <= options.WarmUpJitPercent || round == MaxWarmUpRounds)
+            // Two quiet rounds in a row: under a small quota one round can fall quiet while the tier-up queue still holds work.
+            quiet = share is { } q && q <= options.WarmUpJitPercent ? quiet + 1 : 0;
+            if (share is null || quiet == 2 || round == MaxWarmUpRounds)
             {
                 return round * options.ThroughputWarmUp;
             }
