@@ -84,7 +84,7 @@ public sealed class SamplesTests
             AssertBuiltFromPackages(Path.Combine(samples, "WebApp"), version);
 
             var (siloPort, gatewayPort) = LoopbackPorts.Pair();
-            var httpPort = FreePort();
+            var httpPort = LoopbackPorts.One();
             var webApp = Path.Combine(samples, "WebApp");
             using var app = Dotnet.Start(webApp, new Dictionary<string, string>
             {
@@ -214,17 +214,4 @@ public sealed class SamplesTests
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    private static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Npgsql;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Tests.Support;
 
@@ -42,7 +42,7 @@ public sealed class PrivatePostgres : IAsyncLifetime
     {
         BinDirectory = FindBinDirectory();
         Folder = Directory.CreateTempSubdirectory("omni-pg-").FullName;
-        Port = FreePort();
+        Port = LoopbackPorts.One();
         try
         {
             if (RunningAsRoot)
@@ -233,12 +233,5 @@ public sealed class PrivatePostgres : IAsyncLifetime
             throw new InvalidOperationException($"{fileName} {string.Join(' ', arguments)} exited with {process.ExitCode}:\n{output}");
         }
         return output.ToString();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

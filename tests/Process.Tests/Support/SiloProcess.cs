@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Tests.Support;
 
@@ -57,7 +57,11 @@ public sealed class SiloProcess : IAsyncDisposable
         .SingleOrDefault(a => a.Key == "SiloAssembly")?.Value
         ?? throw new InvalidOperationException("The test assembly does not record the silo's build output (see the test project's RecordSiloAssembly target).");
 
-    /// <summary>Starts a silo on <paramref name="databasePath"/> and waits until it is ready.</summary>
+    /// <summary>
+    /// Starts a silo on <paramref name="databasePath"/> and waits until it is ready. A silo that exits because one of
+    /// its ports was taken between choosing and binding (another test's server) is started again on other ports, at
+    /// most three times in all.
+    /// </summary>
     /// <param name="settings">Further configuration, as <c>OmniActors:Section:Key</c> names.</param>
     public static async Task<SiloProcess> StartAsync(string databasePath, string logPath, IReadOnlyDictionary<string, string> settings, TimeSpan readyWithin)
     {
@@ -65,7 +69,22 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             throw new InvalidOperationException($"The silo is not built at {SiloAssembly}; build the solution first.");
         }
-        var ports = FreePorts(3);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(databasePath, logPath, settings, readyWithin);
+            }
+            catch (SiloExitedException exited) when (attempt < 3 && exited.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                await File.AppendAllTextAsync(logPath, $"--- a port was taken before the silo bound it; starting again on other ports{Environment.NewLine}");
+            }
+        }
+    }
+
+    private static async Task<SiloProcess> StartOnceAsync(string databasePath, string logPath, IReadOnlyDictionary<string, string> settings, TimeSpan readyWithin)
+    {
+        var ports = LoopbackPorts.Take(3);
         var httpPort = ports[0];
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet")
         {
@@ -150,7 +169,7 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The silo exited with code {_process.ExitCode} before it was ready.\n{LogTail()}");
+                throw new SiloExitedException($"The silo exited with code {_process.ExitCode} before it was ready.\n{LogTail()}");
             }
             try
             {
@@ -277,19 +296,7 @@ public sealed class SiloProcess : IAsyncDisposable
             _log.Dispose();
         }
     }
-
-    /// <summary>Distinct ports nobody listens on now (the OS picks them; a tiny window remains before the silo binds them).</summary>
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Dispose());
-        }
-    }
 }
+
+/// <summary>The silo process ended before it was ready; the message carries its log's tail.</summary>
+public sealed class SiloExitedException(string message) : InvalidOperationException(message);
