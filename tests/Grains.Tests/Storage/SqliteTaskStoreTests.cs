@@ -139,6 +139,40 @@ public sealed class SqliteTaskStoreTests
     }
 
     [Fact]
+    public async Task Text_binds_as_written_empty_apart_from_null_beyond_the_basic_plane_with_a_nul_and_a_megabyte_long()
+    {
+        // The writer binds strings as UTF-16 straight into SQLite (SqliteNative), which converts them as it stores them.
+        await using var scratch = await ScratchStore.OpenAsync();
+        var store = scratch.Store;
+        var big = string.Concat(Enumerable.Repeat("ab😀ç", 1 << 18));
+        var created = NewTask("t-text") with { Payload = big, IdempotencyKey = "", SpecHash = "nul\0inside", WorkflowKey = "🧪" };
+        var v1 = await store.SaveAsync(created, [Event(created.Id, "enqueued", 0) with { Detail = "" }]);
+        var ended = created with { Version = v1, Status = TaskStatus.Succeeded, Result = "", CancelReason = "\uD83D\uDE00\u00e9", LeaseOwner = null };
+        await store.SaveAsync(ended, [Event(created.Id, "complete", 0)]);
+
+        var stored = await store.GetAsync(created.Id);
+        Assert.NotNull(stored);
+        Assert.Equal(big, stored.Payload);
+        Assert.Equal("", stored.IdempotencyKey);
+        Assert.Equal("nul\0inside", stored.SpecHash);
+        Assert.Equal("🧪", stored.WorkflowKey);
+        Assert.Equal("", stored.Result);
+        Assert.Equal("😀é", stored.CancelReason);
+        Assert.Null(stored.LeaseOwner);
+
+        await using var connection = new SqliteConnection(SqliteDatabase.ConnectionString(scratch.Options));
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT typeof(detail), length(CAST(payload AS BLOB)) FROM omni_event_log e JOIN omni_tasks t ON t.id = e.subject WHERE e.type = 'enqueued' AND t.id = $id";
+        cmd.Parameters.AddWithValue("$id", created.Id);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        // An empty detail is text, not NULL; the payload is stored as UTF-8 (the emoji take 4 bytes, ç 2).
+        Assert.Equal("text", reader.GetString(0));
+        Assert.Equal((1 + 1 + 4 + 2) * (1 << 18), reader.GetInt64(1));
+    }
+
+    [Fact]
     public async Task A_repeated_insert_or_a_stale_update_is_a_conflict_that_changes_nothing_and_logs_nothing()
     {
         await using var scratch = await ScratchStore.OpenAsync();
