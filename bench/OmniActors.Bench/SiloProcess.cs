@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using OmniActors.Tests.Shared;
 
 namespace OmniActors.Bench;
 
@@ -53,9 +53,10 @@ internal sealed class SiloProcess : IAsyncDisposable
     /// <paramref name="quota"/>'s cgroup when one is given (the silo owns it from then on and removes it when it stops).</summary>
     public static SiloProcess Start(string siloDll, IReadOnlyDictionary<string, string> settings, string logPath, CpuQuota? quota = null)
     {
-        var httpPort = FreePort();
-        var gatewayPort = FreePort();
-        var siloPort = FreePort();
+        // Distinct, and below the kernel's ephemeral range, where a released port could become a client connection's
+        // local port before the silo binds it (tests/Shared/LoopbackPorts).
+        var ports = LoopbackPorts.Take(3);
+        var (httpPort, gatewayPort, siloPort) = (ports[0], ports[1], ports[2]);
         var (file, arguments) = quota?.WrapCommand("dotnet", [siloDll]) ?? ("dotnet", [siloDll]);
         var info = new ProcessStartInfo(file)
         {
@@ -202,12 +203,5 @@ internal sealed class SiloProcess : IAsyncDisposable
         {
             await Quota.RemoveAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
