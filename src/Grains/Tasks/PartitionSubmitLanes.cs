@@ -31,23 +31,34 @@ internal sealed class PartitionSubmitLanes(IOptions<TaskOptions> options)
     /// <summary>Submissions sent so far, over all batches.</summary>
     public long Submissions => Interlocked.Read(ref _submissions);
 
+    /// <summary>Partitions with submits in flight or waiting (an idle partition has no lane).</summary>
+    public int Lanes
+    {
+        get
+        {
+            lock (_lanes)
+            {
+                return _lanes.Count;
+            }
+        }
+    }
+
     /// <summary>Submits one task through its partition's lane; the partition's answer for it (null: not created there).</summary>
     public Task<SubmitResult?> SubmitAsync(string queue, int partition, TaskSubmission submission, Send send)
     {
         ArgumentNullException.ThrowIfNull(submission);
         ArgumentNullException.ThrowIfNull(send);
+        var waiter = new TaskCompletionSource<SubmitResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
         Lane lane;
+        bool start;
+        // One lock for the lanes and their state: a lane leaves the map in the same step that leaves it idle, so a
+        // submit either finds a lane that will drain what it adds or makes a new one, never adds to a forgotten one.
         lock (_lanes)
         {
             if (!_lanes.TryGetValue((queue, partition), out lane!))
             {
                 _lanes[(queue, partition)] = lane = new Lane(queue, partition);
             }
-        }
-        var waiter = new TaskCompletionSource<SubmitResult?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        bool start;
-        lock (lane)
-        {
             lane.Pending.Add((submission, waiter));
             start = lane.InFlight < MaxInFlight;
             if (start)
@@ -69,11 +80,16 @@ internal sealed class PartitionSubmitLanes(IOptions<TaskOptions> options)
         while (true)
         {
             List<(TaskSubmission Submission, TaskCompletionSource<SubmitResult?> Waiter)> batch;
-            lock (lane)
+            lock (_lanes)
             {
                 if (lane.Pending.Count == 0)
                 {
-                    lane.InFlight--;
+                    // The last batch of an idle lane: the lane goes, so a silo that has seen many queues keeps lanes
+                    // only for those with submits in flight (a lone enqueue makes and drops one).
+                    if (--lane.InFlight == 0)
+                    {
+                        _lanes.Remove((lane.Queue, lane.Partition));
+                    }
                     return;
                 }
                 if (lane.Pending.Count <= _maxBatch)

@@ -123,4 +123,94 @@ public sealed class PartitionSubmitLanesTests
         partition.Answer(1, Created);
         Assert.Equal(Enumerable.Range(0, 9).Select(i => "p" + i), (await Task.WhenAll(waiting)).Select(a => a!.Task.Id));
     }
+
+    [Fact]
+    public async Task A_lane_lasts_while_its_partition_has_submits_in_flight_and_goes_when_they_are_answered()
+    {
+        var lanes = Lanes();
+        var partition = new Partition();
+        var q = Enumerable.Range(0, 3).Select(i => lanes.SubmitAsync("q", 0, Submission("q" + i), partition.Send)).ToList();
+        var r = lanes.SubmitAsync("r", 1, Submission("r0"), partition.Send);
+        Assert.Equal(2, lanes.Lanes);
+
+        partition.Answer(2, Created);
+        await r;
+        await WaitForLanes(lanes, 1);
+        // q's first answer sends its waiting submit: the lane stays.
+        partition.Answer(0, Created);
+        await partition.WaitForCalls(4);
+        Assert.Equal(1, lanes.Lanes);
+        partition.Answer(1, Created);
+        partition.Answer(3, Created);
+        await Task.WhenAll(q);
+        await WaitForLanes(lanes, 0);
+
+        // A partition seen again gets a new lane that works as the first did.
+        var again = lanes.SubmitAsync("q", 0, Submission("q3"), partition.Send);
+        Assert.Equal(1, lanes.Lanes);
+        partition.Answer(4, Created);
+        Assert.Equal("q3", (await again)!.Task.Id);
+        await WaitForLanes(lanes, 0);
+    }
+
+    [Fact]
+    public async Task Many_callers_on_both_cores_each_get_their_answer_never_more_than_two_calls_in_flight_a_partition_and_no_lane_is_left()
+    {
+        var lanes = Lanes(maxBatch: 7);
+        var inFlight = new int[4];
+        var most = new int[4];
+        async Task<IReadOnlyList<SubmitResult?>> Send(string queue, int partition, List<TaskSubmission> submissions)
+        {
+            var busy = queue == "busy";
+            if (busy)
+            {
+                InterlockedMax(ref most[partition], Interlocked.Increment(ref inFlight[partition]));
+            }
+            await Task.Yield();
+            if (busy)
+            {
+                Interlocked.Decrement(ref inFlight[partition]);
+            }
+            return submissions.Select(s => (SubmitResult?)Created(s.TaskId)).ToList();
+        }
+        // Queue names that never repeat as well as a few busy partitions: a silo must not keep a lane for each.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        {
+            var ids = new List<string>();
+            for (var i = 0; i < 500; i++)
+            {
+                var id = $"c{caller}-{i}";
+                var queue = i % 5 == 0 ? $"once-{id}" : "busy";
+                var answer = await lanes.SubmitAsync(queue, i % 4, Submission(id), Send);
+                Assert.Equal(id, answer!.Task.Id);
+                ids.Add(id);
+            }
+            return ids;
+        })));
+
+        Assert.Equal(8 * 500, answers.Sum(a => a.Count));
+        Assert.Equal(8 * 500, lanes.Submissions);
+        // Two lanes for one partition (a submit adding to a lane already dropped) would let more than two calls out.
+        Assert.All(most, m => Assert.InRange(m, 1, PartitionSubmitLanes.MaxInFlight));
+        await WaitForLanes(lanes, 0);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    /// <summary>Lanes are dropped by the drain that answered last, just after its callers are released: wait for it.</summary>
+    private static async Task WaitForLanes(PartitionSubmitLanes lanes, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (lanes.Lanes != count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"expected {count} lanes, {lanes.Lanes} left");
+            await Task.Yield();
+        }
+    }
 }
