@@ -20,6 +20,10 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly Lock _logGate = new();
     private bool _closed;
 
+    /// <summary>This process's own output said a port it was to listen on was taken (not an earlier try's, which shares
+    /// the log file).</summary>
+    private volatile bool _portTaken;
+
     private SiloProcess(Process process, StreamWriter log, Uri baseAddress, string logPath, int siloPort, int gatewayPort)
     {
         SiloPort = siloPort;
@@ -75,7 +79,7 @@ public sealed class SiloProcess : IAsyncDisposable
             {
                 return await StartOnceAsync(databasePath, logPath, settings, readyWithin);
             }
-            catch (SiloExitedException exited) when (attempt < 3 && exited.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            catch (SiloExitedException exited) when (attempt < 3 && exited.PortTaken)
             {
                 await File.AppendAllTextAsync(logPath, $"--- a port was taken before the silo bound it; starting again on other ports{Environment.NewLine}");
             }
@@ -169,7 +173,7 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             if (_process.HasExited)
             {
-                throw new SiloExitedException($"The silo exited with code {_process.ExitCode} before it was ready.\n{LogTail()}");
+                throw new SiloExitedException($"The silo exited with code {_process.ExitCode} before it was ready.\n{LogTail()}", _portTaken);
             }
             try
             {
@@ -260,6 +264,10 @@ public sealed class SiloProcess : IAsyncDisposable
         {
             return;
         }
+        if (line.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            _portTaken = true;
+        }
         lock (_logGate)
         {
             if (!_closed)
@@ -299,4 +307,8 @@ public sealed class SiloProcess : IAsyncDisposable
 }
 
 /// <summary>The silo process ended before it was ready; the message carries its log's tail.</summary>
-public sealed class SiloExitedException(string message) : InvalidOperationException(message);
+public sealed class SiloExitedException(string message, bool portTaken) : InvalidOperationException(message)
+{
+    /// <summary>It ended because a port it was to listen on was taken.</summary>
+    public bool PortTaken { get; } = portTaken;
+}
