@@ -63,7 +63,9 @@ internal sealed class PendingWrite(WriteKind kind, string id, TaskInfo? state, l
 /// Gathers writes from many callers into one transaction. A single loop takes whatever is waiting (up to
 /// <c>maxBatch</c> of room) and commits it; while a commit is in flight the next batch accumulates, so batches grow
 /// with load and a lone write is committed at once. Every caller's task completes only after its commit. Serves the
-/// task store and the event store alike.
+/// task store and the event store alike. A database that runs transactions side by side (PostgreSQL) can take several
+/// such loops on one queue of writes: while one waits on its commit's round trips and flush, the next commits what
+/// arrived meanwhile.
 /// <para>
 /// With a <c>makeDurable</c> step the commit and its flush to disk are pipelined: the loop commits a batch without
 /// waiting for the disk and hands it to a second loop, which makes everything committed so far durable in one call
@@ -76,7 +78,7 @@ internal sealed class PendingWrite(WriteKind kind, string id, TaskInfo? state, l
 /// </summary>
 internal sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable where TItem : GroupCommitItem<TResult>
 {
-    private readonly Channel<TItem> _channel = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<TItem> _channel;
     private readonly Func<IReadOnlyList<TItem>, Task> _commitBatch;
     private readonly Action? _makeDurable;
     private readonly Channel<List<TItem>>? _committed;
@@ -102,8 +104,18 @@ internal sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable where TI
     /// <param name="store">What errors and logs call the store.</param>
     /// <param name="makeDurable">When given, makes every committed transaction durable (for example an fsync of the
     /// write-ahead log), and <paramref name="commitBatch"/> need not wait for the disk itself; see the type's remarks.</param>
-    public GroupCommitter(Func<IReadOnlyList<TItem>, Task> commitBatch, int maxBatch, ILogger logger, string store = "task store", Action? makeDurable = null)
+    /// <param name="writers">Loops committing at once, each taking what waits when it is free (1: one commit at a time,
+    /// as a database with one writer needs). More than one leaves the order in which batches commit to the database, and
+    /// only a store whose commits are independent transactions may ask for it; not with <paramref name="makeDurable"/>.</param>
+    public GroupCommitter(Func<IReadOnlyList<TItem>, Task> commitBatch, int maxBatch, ILogger logger, string store = "task store", Action? makeDurable = null,
+        int writers = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(writers, 1);
+        if (writers > 1 && makeDurable is not null)
+        {
+            throw new ArgumentException("A pipelined flush covers the batches of one writer; use one writer with makeDurable.", nameof(writers));
+        }
+        _channel = Channel.CreateUnbounded<TItem>(new UnboundedChannelOptions { SingleReader = writers == 1 });
         _commitBatch = commitBatch;
         _maxBatch = maxBatch;
         _logger = logger;
@@ -118,7 +130,7 @@ internal sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable where TI
         {
             _durableLoop = Task.CompletedTask;
         }
-        _loop = Task.Run(RunAsync);
+        _loop = writers == 1 ? Task.Run(RunAsync) : Task.WhenAll(Enumerable.Range(0, writers).Select(_ => Task.Run(RunAsync)));
     }
 
     /// <summary>Number of commits and rows written so far (for benchmarks and tests).</summary>
@@ -200,6 +212,7 @@ internal sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable where TI
         }
         finally
         {
+            // With several writers the pipelined flush is never set (see the constructor), so this is the one loop's.
             _committed?.Writer.TryComplete();
         }
     }

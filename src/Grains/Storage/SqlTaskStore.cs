@@ -43,9 +43,10 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
     /// <param name="logger">Where failed commits are logged.</param>
     /// <param name="flushAfterCommit">The store's commits do not wait for the disk: <see cref="FlushCommits"/> makes them
     /// durable, pipelined with the next commit, before any write in them completes.</param>
-    protected SqlTaskStore(int maxBatchSize, ILogger logger, bool flushAfterCommit = false) =>
+    /// <param name="writers">Group commits in flight at once (1 for a database with one writer).</param>
+    protected SqlTaskStore(int maxBatchSize, ILogger logger, bool flushAfterCommit = false, int writers = 1) =>
         _committer = new GroupCommitter<PendingWrite, long>(CommitBatchAsync, maxBatchSize, logger,
-            makeDurable: flushAfterCommit ? FlushCommits : null);
+            makeDurable: flushAfterCommit ? FlushCommits : null, writers: writers);
 
     /// <summary>Commits, rows written and pipelined flushes to disk so far.</summary>
     public (long Commits, long Rows, long Flushes) WriteCounters => (_committer.Commits, _committer.Rows, _committer.Flushes);

@@ -46,4 +46,9 @@ public sealed class StorageOptions
 
     /// <summary>Most writes gathered into one transaction.</summary>
     [Range(1, 10_000)] public int MaxBatchSize { get; set; } = 512;
+
+    /// <summary>PostgreSQL: the task store's group commits in flight at once, each on a connection of its own while it
+    /// commits. One transaction at a time leaves the server idle during each commit's round trips and WAL flush; a
+    /// second commits what arrived meanwhile (bench/README.md). SQLite has one writer whatever this says.</summary>
+    [Range(1, 16)] public int PostgresCommitWriters { get; set; } = 2;
 }

@@ -233,4 +233,81 @@ public sealed class GroupCommitterTests
         await Assert.ThrowsAsync<ConflictException>(() => rejected);
         Assert.InRange(Volatile.Read(ref flushes), 1, 2);
     }
+
+    [Fact]
+    public async Task With_two_writers_a_write_is_committed_while_the_other_writer_waits_on_its_commit()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commits = 0;
+        await using var committer = new TaskCommitter(async batch =>
+        {
+            if (Interlocked.Increment(ref commits) == 1)
+            {
+                firstStarted.SetResult();
+                await gate.Task;
+            }
+        }, maxBatch: 512, NullLogger.Instance, writers: 2);
+
+        var held = committer.Enqueue(Write(0));
+        await firstStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // One writer is held inside its commit; the other takes this write and commits it meanwhile.
+        var next = committer.Enqueue(Write(1));
+        await next.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(held.IsCompleted, "a write must not complete before its own commit");
+        gate.SetResult();
+        await held.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, committer.Commits);
+        Assert.Equal(2, committer.Rows);
+    }
+
+    [Fact]
+    public async Task Several_writers_commit_every_write_once_under_concurrent_callers()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var inFlight = 0;
+        var mostInFlight = 0;
+        await using var committer = new TaskCommitter(async batch =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref mostInFlight, now);
+            foreach (var w in batch)
+            {
+                seen.AddOrUpdate(w.Id, 1, (_, n) => n + 1);
+            }
+            await Task.Yield();
+            Interlocked.Decrement(ref inFlight);
+        }, maxBatch: 16, NullLogger.Instance, writers: 3);
+
+        var writes = await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                await committer.Enqueue(Write(caller * 1000 + i));
+            }
+            return caller;
+        }))).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(8, writes.Length);
+        Assert.Equal(2000, seen.Count);
+        Assert.All(seen.Values, n => Assert.Equal(1, n));
+        Assert.Equal(2000, committer.Rows);
+        Assert.InRange(mostInFlight, 1, 3);
+    }
+
+    [Fact]
+    public void Writers_must_be_at_least_one_and_one_with_a_pipelined_flush()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TaskCommitter(_ => Task.CompletedTask, 16, NullLogger.Instance, writers: 0));
+        Assert.Throws<ArgumentException>(() => new TaskCommitter(_ => Task.CompletedTask, 16, NullLogger.Instance, makeDurable: () => { }, writers: 2));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
 }

@@ -16,7 +16,7 @@ internal sealed class PostgresTaskStore : SqlTaskStore
     private readonly NpgsqlDataSource _dataSource;
 
     public PostgresTaskStore(PostgresDataSource dataSource, IOptions<StorageOptions> options, IOptions<EventLogOptions> eventLog, ILogger<PostgresTaskStore> logger)
-        : base(options.Value.MaxBatchSize, logger)
+        : base(options.Value.MaxBatchSize, logger, writers: options.Value.PostgresCommitWriters)
     {
         LogEvents = eventLog.Value.Enabled;
         ArgumentNullException.ThrowIfNull(dataSource);
