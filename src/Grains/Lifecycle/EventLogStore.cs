@@ -92,8 +92,11 @@ public sealed class EventLogStore
         ReadAsync($"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE seq > @after ORDER BY seq LIMIT @limit",
             [("@after", after), ("@limit", limit)], cancellationToken);
 
-    /// <summary>Deletes at most <paramref name="limit"/> events that happened before <paramref name="before"/> (found through
-    /// <c>ix_omni_event_log_at</c>); returns how many went.</summary>
+    /// <summary>At most <c>@n</c> events that happened before <c>@before</c>, found through the time index (a b-tree on
+    /// SQLite, a block-range index on PostgreSQL: deploy/sql 0012).</summary>
+    internal const string DeleteBeforeSql = "DELETE FROM omni_event_log WHERE seq IN (SELECT seq FROM omni_event_log WHERE at < @before LIMIT @n)";
+
+    /// <summary>Deletes at most <paramref name="limit"/> events that happened before <paramref name="before"/>; returns how many went.</summary>
     public async Task<int> DeleteBeforeAsync(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
     {
         var deleted = 0;
@@ -101,7 +104,7 @@ public sealed class EventLogStore
         {
             await using var connection = await _open(cancellationToken);
             await using var cmd = connection.CreateCommand();
-            cmd.CommandText = "DELETE FROM omni_event_log WHERE seq IN (SELECT seq FROM omni_event_log WHERE at < @before LIMIT @n)";
+            cmd.CommandText = DeleteBeforeSql;
             Add(cmd, "@before", before.ToUnixTimeMilliseconds());
             Add(cmd, "@n", limit);
             deleted = await cmd.ExecuteNonQueryAsync(cancellationToken);

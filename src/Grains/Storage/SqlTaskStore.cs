@@ -156,9 +156,14 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE workflow_id = @workflow ORDER BY created_at, id",
             cmd => Add(cmd, "@workflow", workflowId), cancellationToken);
 
+    /// <summary>A partition's pending and running tasks, found through the partial index
+    /// <c>ix_omni_tasks_partition_pending</c>, whose condition is this statement's status list word for word (SQLite uses a
+    /// partial index only for a query that repeats its condition).</summary>
+    internal const string LoadPartitionSql =
+        $"SELECT {Columns} FROM omni_tasks WHERE queue = @queue AND partition = @partition AND status IN {PendingStatuses} ORDER BY created_at, id";
+
     public Task<IReadOnlyList<TaskInfo>> LoadPartitionAsync(string queue, int partition, CancellationToken cancellationToken = default) =>
-        QueryAsync(
-            $"SELECT {Columns} FROM omni_tasks WHERE queue = @queue AND partition = @partition AND status IN {PendingStatuses} ORDER BY created_at, id",
+        QueryAsync(LoadPartitionSql,
             cmd =>
             {
                 Add(cmd, "@queue", queue);
