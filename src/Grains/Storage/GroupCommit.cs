@@ -175,6 +175,10 @@ internal sealed class GroupCommitter<TItem, TResult> : IAsyncDisposable where TI
                     batch.Add(item);
                     size += item.Size;
                 }
+                if (batch.Count == 0)
+                {
+                    continue; // Another writer took what woke this one.
+                }
                 if (_broken is { } broken)
                 {
                     Fail(batch, broken);

@@ -268,10 +268,17 @@ public sealed class GroupCommitterTests
         var seen = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
         var inFlight = 0;
         var mostInFlight = 0;
+        var emptyCommits = 0;
+        var commitCalls = 0L;
         await using var committer = new TaskCommitter(async batch =>
         {
+            Interlocked.Increment(ref commitCalls);
             var now = Interlocked.Increment(ref inFlight);
             InterlockedMax(ref mostInFlight, now);
+            if (batch.Count == 0)
+            {
+                Interlocked.Increment(ref emptyCommits);
+            }
             foreach (var w in batch)
             {
                 seen.AddOrUpdate(w.Id, 1, (_, n) => n + 1);
@@ -294,6 +301,8 @@ public sealed class GroupCommitterTests
         Assert.All(seen.Values, n => Assert.Equal(1, n));
         Assert.Equal(2000, committer.Rows);
         Assert.InRange(mostInFlight, 1, 3);
+        Assert.Equal(0, emptyCommits); // a writer woken for what another took commits nothing
+        Assert.Equal(committer.Commits, Volatile.Read(ref commitCalls));
     }
 
     [Fact]
