@@ -4,26 +4,12 @@ using OmniActors.Storage;
 namespace OmniActors.Tests.Storage;
 
 /// <summary>
-/// deploy/sql 0012 takes index writes off the hot path (a partial partition index on SQLite; a block-range time index
-/// on the event log and byte-wise text keys on PostgreSQL). A read that lost its index would still pass the behavioural
+/// deploy/sql/postgresql 0012 takes index writes off the hot path (a block-range time index on the event log, byte-wise
+/// text keys). A read that lost its index would still pass the behavioural
 /// tests and stall on a large table, so the plans are checked: without seq scans, the planner shows which index serves.
 /// </summary>
 public sealed class IndexWritePlanTests
 {
-    [Fact]
-    public async Task Sqlite_reloads_a_partition_through_the_partial_pending_index()
-    {
-        using var database = new TempSqliteFile();
-        await database.ApplySchemaAsync();
-
-        var plan = await database.RowsAsync("EXPLAIN QUERY PLAN " + SqlTaskStore.LoadPartitionSql, ("@queue", "q"), ("@partition", 0));
-
-        var details = string.Join(" | ", plan.Select(row => row[^1]));
-        Assert.Contains("USING INDEX ix_omni_tasks_partition_pending (queue=? AND partition=?)", details, StringComparison.Ordinal);
-        Assert.DoesNotContain("SCAN omni_tasks", details, StringComparison.Ordinal);
-        Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_omni_tasks_partition'"));
-    }
-
     [Fact]
     public async Task Postgres_event_log_retention_uses_the_block_range_index_and_no_time_btree_is_written()
     {
