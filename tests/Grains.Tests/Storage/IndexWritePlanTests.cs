@@ -13,14 +13,11 @@ public sealed class IndexWritePlanTests
     [Fact]
     public async Task Postgres_event_log_retention_uses_the_block_range_index_and_no_time_btree_is_written()
     {
-        await using var database = new TempPostgresDatabase();
-        await database.CreateAsync();
-        await database.ApplySchemaAsync();
+        await using var database = await TempPostgresDatabase.WithSchemaAsync();
 
-        var rows = await database.RowsAsync("SET enable_seqscan = off; EXPLAIN (FORMAT TEXT) " + EventLogStore.DeleteBeforeSql
+        var plan = await database.PlanAsync(EventLogStore.DeleteBeforeSql
             .Replace("LIMIT @n", "LIMIT 10", StringComparison.Ordinal).Replace("@before", "1", StringComparison.Ordinal));
 
-        var plan = string.Join(" | ", rows.Select(row => row[0]));
         Assert.Contains("ix_omni_event_log_at_brin", plan, StringComparison.Ordinal);
         Assert.Equal("brin", await database.ScalarAsync(
             "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = 'ix_omni_event_log_at_brin'"));
@@ -30,9 +27,7 @@ public sealed class IndexWritePlanTests
     [Fact]
     public async Task Postgres_text_keys_compare_byte_wise_and_keep_their_indexes_for_text_parameters()
     {
-        await using var database = new TempPostgresDatabase();
-        await database.CreateAsync();
-        await database.ApplySchemaAsync();
+        await using var database = await TempPostgresDatabase.WithSchemaAsync();
 
         var collations = await database.RowsAsync(
             "SELECT c.relname || '.' || a.attname, coll.collname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid " +
@@ -46,8 +41,8 @@ public sealed class IndexWritePlanTests
 
         // A statement's text parameters carry the database's collation; against a "C" column the column's wins, so the
         // indexes still serve (a mismatch would fail the statement or fall back to a scan).
-        var rows = await database.RowsAsync("SET enable_seqscan = off; EXPLAIN (FORMAT TEXT) " + SqlTaskStore.LoadPartitionSql
+        var plan = await database.PlanAsync(SqlTaskStore.LoadPartitionSql
             .Replace("@queue", "'q'::text", StringComparison.Ordinal).Replace("@partition", "0", StringComparison.Ordinal));
-        Assert.Contains("ix_omni_tasks_partition_pending", string.Join(" | ", rows.Select(row => row[0])), StringComparison.Ordinal);
+        Assert.Contains("ix_omni_tasks_partition_pending", plan, StringComparison.Ordinal);
     }
 }

@@ -99,6 +99,30 @@ public sealed class TempPostgresDatabase : TempDatabase
         _created = true;
     }
 
+    /// <summary>A database of its own with the product's schema applied.</summary>
+    public static async Task<TempPostgresDatabase> WithSchemaAsync()
+    {
+        var database = new TempPostgresDatabase();
+        try
+        {
+            await database.CreateAsync();
+            await database.ApplySchemaAsync();
+            return database;
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The plan of <paramref name="sql"/> (its parameters already replaced by literals) with sequential scans off, its lines
+    /// joined by " | ": on a test's small tables every read would be a scan, so this shows which index would serve.
+    /// </summary>
+    public async Task<string> PlanAsync(string sql) =>
+        string.Join(" | ", (await RowsAsync("SET enable_seqscan = off; EXPLAIN (FORMAT TEXT) " + sql)).Select(row => row[0]));
+
     public async Task<NpgsqlConnection> OpenAsync()
     {
         var connection = new NpgsqlConnection(ConnectionString);
