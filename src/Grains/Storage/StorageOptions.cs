@@ -49,6 +49,10 @@ public sealed class StorageOptions
 
     /// <summary>PostgreSQL: the task store's group commits in flight at once, each on a connection of its own while it
     /// commits. One transaction at a time leaves the server idle during each commit's round trips and WAL flush; a
-    /// second commits what arrived meanwhile (bench/README.md). SQLite has one writer whatever this says.</summary>
+    /// second commits what arrived meanwhile (bench/README.md). SQLite has one writer whatever this says.
+    /// <para>Writes waiting at once may then commit in either order: every caller awaits a write of a task before it
+    /// sends the next (whose expected version is the first one's result), and the log's sequences of concurrent commits
+    /// may interleave (<see cref="Lifecycle.EventLogTail"/> waits on such gaps). A cluster whose PostgreSQL is its
+    /// bottleneck may do better with 1: smaller commits cost the server more CPU a task.</para></summary>
     [Range(1, 16)] public int PostgresCommitWriters { get; set; } = 2;
 }
