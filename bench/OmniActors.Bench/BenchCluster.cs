@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;

@@ -78,9 +78,7 @@ public sealed class PostgresOrleansStorageTests(PostgresOrleansClusterFixture fi
     [Fact]
     public async Task Membership_table_writes_are_compare_and_set_and_cleanup_removes_only_old_dead_silos()
     {
-        await using var database = new TempPostgresDatabase();
-        await database.CreateAsync();
-        await database.ApplySchemaAsync();
+        await using var database = await TempPostgresDatabase.WithSchemaAsync();
         var clusterId = "membership-" + Guid.NewGuid().ToString("N");
         using var services = new ServiceCollection().BuildServiceProvider();
         var table = new AdoNetClusteringTable(
