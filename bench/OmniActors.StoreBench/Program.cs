@@ -2,18 +2,30 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Npgsql;
+using OmniActors.Bench;
 using OmniActors.Lifecycle;
 using OmniActors.Storage;
+using OmniActors.Storage.Postgres;
 using OmniActors.Storage.Sqlite;
 using OmniActors.Tasks;
 using TaskStatus = OmniActors.Tasks.TaskStatus;
 
-// The SQLite task store alone, in process (no silo, no grains, no messages): the writes of a `noop` task as the batch
-// path makes them (an insert with its `enqueued` row, in batches of 1,000; then the start with `executing` and the
-// end with `complete`), 64 tasks in flight like a queue of 64 slots, against a fresh file with the product's schema and
-// settings. The group commit's single writer bounds the rate, so the rate shows what the writer spends a task; CPU is
-// the whole process's. Warm-up rounds first (the JIT), then the measured ones; one JSON line per measured round.
-// Run: dotnet run -c Release --project bench/OmniActors.StoreBench [-- tasks [rounds [slots [full|normal]]]]
+// The task store alone, in process (no silo, no grains, no messages): the writes of a `noop` task as the batch path
+// makes them (an insert with its `enqueued` row, in batches of 1,000; then the start with `executing` and the end with
+// `complete`), 64 tasks in flight like a queue of 64 slots, against a fresh database with the product's schema and
+// settings. The group commit's writers bound the rate, so the rate shows what the store spends a task. Warm-up rounds
+// first (the JIT), then the measured ones; one JSON line per measured round.
+// SQLite (a fresh file; CPU is the whole process's):
+//   dotnet run -c Release --project bench/OmniActors.StoreBench [-- tasks [rounds [slots [full|normal [page_size]]]]]
+// PostgreSQL (a fresh database on OMNI_BENCH_POSTGRES; CPU of this process and of a local server's processes apart):
+//   dotnet run -c Release --project bench/OmniActors.StoreBench -- pg [tasks [rounds [slots [writers [variant]]]]]
+// where variant changes the product's schema to show what a part of it costs the server (PgVariants below).
+if (args.Length > 0 && args[0] == "pg")
+{
+    await PostgresBenchAsync(args[1..]);
+    return;
+}
 var tasks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
 var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
 var slots = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
@@ -39,7 +51,7 @@ try
     await using var store = new SqliteTaskStore(Options.Create(options), Options.Create(new EventLogOptions()), NullLogger<SqliteTaskStore>.Instance);
     for (var round = 1; round <= WarmUpRounds + rounds; round++)
     {
-        var (seconds, cpu, commits, rows) = await RunAsync(store, tasks, slots);
+        var (seconds, cpu, commits, rows) = await RunAsync(store, tasks, slots, startStatus: TaskStatus.Running);
         if (round > WarmUpRounds)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -53,7 +65,72 @@ finally
     Directory.Delete(folder, recursive: true);
 }
 
-static async Task<(double Seconds, TimeSpan Cpu, long Commits, long Rows)> RunAsync(SqliteTaskStore store, int tasks, int slots)
+static async Task PostgresBenchAsync(string[] args)
+{
+    var tasks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
+    var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+    var slots = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
+    var writers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : new StorageOptions().PostgresCommitWriters;
+    var variant = args.Length > 4 ? args[4] : "product";
+    if (!PgVariants.TryGetValue(variant, out var change))
+    {
+        throw new ArgumentException($"Unknown variant '{variant}'; one of: {string.Join(", ", PgVariants.Keys)}.");
+    }
+    const int WarmUpRounds = 4;
+    var server = Environment.GetEnvironmentVariable("OMNI_BENCH_POSTGRES") is { Length: > 0 } set
+        ? set : "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni";
+    var database = "omni_storebench_" + Guid.NewGuid().ToString("N")[..12];
+    var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
+    await ExecuteAsync(admin, $"CREATE DATABASE {database}");
+    try
+    {
+        var options = new StorageOptions
+        {
+            Provider = StorageOptions.PostgreSql,
+            ConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = database }.ConnectionString,
+            PostgresCommitWriters = writers,
+        };
+        await PostgresSchema.InstallAsync(options.ConnectionString, CancellationToken.None);
+        if (change.Sql.Length > 0)
+        {
+            await ExecuteAsync(options.ConnectionString, change.Sql);
+        }
+        var pg = PostgresCpu.StartIfLocal(new NpgsqlConnectionStringBuilder(server).Host ?? "", database);
+        await using (var source = new PostgresDataSource(Options.Create(options)))
+        await using (var store = new PostgresTaskStore(source, Options.Create(options), Options.Create(new EventLogOptions()), NullLogger<PostgresTaskStore>.Instance))
+        {
+            for (var round = 1; round <= WarmUpRounds + rounds; round++)
+            {
+                var pg0 = pg?.Elapsed();
+                var (seconds, cpu, commits, rows) = await RunAsync(store, tasks, slots, change.StartStatus);
+                var server1 = pg?.Elapsed() - pg0;
+                if (round > WarmUpRounds)
+                {
+                    var pgFigures = server1 is { } p
+                        ? string.Create(CultureInfo.InvariantCulture, $$""","pg_cpu_us_per_task":{{p.TotalMicroseconds / tasks:F1}},"pg_cpu_cores":{{p.TotalSeconds / seconds:F2}}""")
+                        : "";
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $$"""{"bench":"pg_store","variant":"{{variant}}","round":{{round - WarmUpRounds}},"tasks":{{tasks}},"slots":{{slots}},"writers":{{writers}},"tasks_per_s":{{tasks / seconds:F0}},"cpu_us_per_task":{{cpu.TotalMicroseconds / tasks:F1}}{{pgFigures}},"rows_per_commit":{{rows / (double)commits:F1}}}"""));
+                }
+            }
+        }
+    }
+    finally
+    {
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+    }
+}
+
+static async Task ExecuteAsync(string connectionString, string sql)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand(sql, connection);
+    await command.ExecuteNonQueryAsync();
+}
+
+static async Task<(double Seconds, TimeSpan Cpu, long Commits, long Rows)> RunAsync(SqlTaskStore store, int tasks, int slots, TaskStatus startStatus)
 {
     var (commits0, rows0, _) = store.WriteCounters;
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
@@ -73,7 +150,7 @@ static async Task<(double Seconds, TimeSpan Cpu, long Commits, long Rows)> RunAs
         while ((i = Interlocked.Increment(ref next)) < queued.Count)
         {
             var at = DateTimeOffset.UtcNow;
-            var running = queued[i] with { Status = TaskStatus.Running, Attempt = 1, StartedAt = at, UpdatedAt = at, LeaseOwner = "S127.0.0.1:11111:1", LeaseExpiresAt = at.AddSeconds(30) };
+            var running = queued[i] with { Status = startStatus, Attempt = 1, StartedAt = at, UpdatedAt = at, LeaseOwner = "S127.0.0.1:11111:1", LeaseExpiresAt = at.AddSeconds(30) };
             running = running with { Version = await store.SaveAsync(running, [Event(running, "executing", 1, at)]) };
             var end = DateTimeOffset.UtcNow;
             var done = running with { Status = TaskStatus.Succeeded, FinishedAt = end, UpdatedAt = end, LeaseOwner = null, LeaseExpiresAt = null, ResultExpiresAt = end.AddHours(1) };
@@ -102,3 +179,21 @@ static TaskInfo NewTask(DateTimeOffset now) => new()
 
 static LifecycleEvent Event(TaskInfo t, string type, int attempt, DateTimeOffset at) =>
     new() { Kind = LifecycleKind.Task, Id = t.Id, Queue = t.Queue, Type = type, Attempt = attempt, At = at, Action = t.Action, Silo = "S127.0.0.1:11111:1" };
+
+/// <summary>What-if changes to the product's PostgreSQL schema, each applied after it, to price its parts on the server:
+/// the SQL to run, and the status the bench's start writes (a start that keeps the status changes no indexed column, so
+/// with room on the page PostgreSQL can make it a HOT update that adds no index entry).</summary>
+internal static partial class Program
+{
+    private static readonly Dictionary<string, (string Sql, TaskStatus StartStatus)> PgVariants = new(StringComparer.Ordinal)
+    {
+        ["product"] = ("", TaskStatus.Running),
+        ["no-status-index"] = ("DROP INDEX ix_omni_tasks_status", TaskStatus.Running),
+        ["no-log-type-index"] = ("DROP INDEX ix_omni_event_log_type", TaskStatus.Running),
+        ["no-log-indexes"] = ("DROP INDEX ix_omni_event_log_subject; DROP INDEX ix_omni_event_log_queue; DROP INDEX ix_omni_event_log_type; DROP INDEX ix_omni_event_log_at_brin", TaskStatus.Running),
+        ["pk-only"] = ("DROP INDEX ix_omni_event_log_subject; DROP INDEX ix_omni_event_log_queue; DROP INDEX ix_omni_event_log_type; DROP INDEX ix_omni_event_log_at_brin; "
+            + "DROP INDEX ix_omni_tasks_partition_pending; DROP INDEX ix_omni_tasks_queue_status; DROP INDEX ix_omni_tasks_status; DROP INDEX ix_omni_tasks_result_expiry; DROP INDEX ix_omni_tasks_workflow", TaskStatus.Running),
+        ["hot-start"] = ("ALTER TABLE omni_tasks SET (fillfactor = 70)", TaskStatus.Queued),
+        ["no-log"] = ("CREATE OR REPLACE RULE omni_event_log_none AS ON INSERT TO omni_event_log DO INSTEAD NOTHING", TaskStatus.Running),
+    };
+}
