@@ -44,6 +44,15 @@ public sealed class EventLogOptions
     /// 5 to 30 minutes by default for rewinding subscribers; ours subscribe live only, and each item held costs memory).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")] public TimeSpan StreamCacheTime { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often each of the lifecycle stream's pulling agents asks its queue for items when the last ask found
+    /// none (one that finds items asks again at once). Orleans' default, 100 ms, makes an idle silo call its stream
+    /// queues ten times a second each.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")] public TimeSpan StreamPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Queues of the lifecycle stream across the cluster (each with a pulling agent on some silo). Every silo of a
+    /// cluster must say the same: each maps a stream to a queue by this count.</summary>
+    [Range(1, 256)] public int StreamQueues { get; set; } = 8;
+
     /// <summary>Most events in one stream item.</summary>
     [Range(1, 100_000)] public int StreamBatchSize { get; set; } = 512;
 }

@@ -34,12 +34,17 @@ public static class LifecycleHosting
         services.AddSingleton<ITaskEventSink, TaskLifecycleStreamSink>();
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        silo.AddMemoryStreams(LifecycleStreams.ProviderName);
+        var eventLog = configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>() ?? new EventLogOptions();
+        silo.AddMemoryStreams(LifecycleStreams.ProviderName, streams =>
+        {
+            streams.ConfigurePartitioning(eventLog.StreamQueues);
+            streams.ConfigurePullingAgent(o => o.Configure(agent => agent.GetQueueMsgsTimerPeriod = eventLog.StreamPollInterval));
+        });
         // By default the memory stream's cache purges an item only once it is 30 minutes older than the newest one (a rewind
         // window no subscriber of ours uses: they subscribe live, and the event log is the record), so every lifecycle
         // event of a busy half hour stayed in memory, and the cache's 1 MiB blocks stay pooled at their peak. 20,000
         // held tasks: 46 MiB more RSS with streams than without. Now an item goes once StreamCacheTime old.
-        var cacheTime = configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>()?.StreamCacheTime ?? new EventLogOptions().StreamCacheTime;
+        var cacheTime = eventLog.StreamCacheTime;
         services.Configure<StreamCacheEvictionOptions>(LifecycleStreams.ProviderName, o =>
         {
             o.DataMinTimeInCache = cacheTime;

@@ -345,6 +345,21 @@ public abstract class LifecycleEventTests(LifecycleSiloFactory factory) : IDispo
     }
 
     [Fact]
+    public void The_lifecycle_streams_poll_their_queues_at_the_configured_interval()
+    {
+        // Orleans' pulling agents ask their queue every 100 ms by default, ten grain calls a second for each queue on an idle
+        // silo (about a quarter of such a silo's CPU, bench/README). Ours wait StreamPollInterval after a read that found nothing.
+        var configured = factory.Services.GetRequiredService<IOptions<EventLogOptions>>().Value;
+        var agent = factory.Services.GetRequiredService<IOptionsMonitor<StreamPullingAgentOptions>>().Get(LifecycleStreams.ProviderName);
+        var queues = factory.Services.GetRequiredService<IOptionsMonitor<HashRingStreamQueueMapperOptions>>().Get(LifecycleStreams.ProviderName);
+
+        Assert.Equal(TimeSpan.FromMilliseconds(500), configured.StreamPollInterval);
+        Assert.Equal(configured.StreamPollInterval, agent.GetQueueMsgsTimerPeriod);
+        Assert.Equal(8, configured.StreamQueues);
+        Assert.Equal(configured.StreamQueues, queues.TotalQueueCount);
+    }
+
+    [Fact]
     public async Task Schedule_fires_and_pauses_are_logged_and_streamed_as_schedule_events()
     {
         var queue = Api.UniqueQueue("sched");
