@@ -163,7 +163,7 @@ internal sealed record BenchOptions
             ThroughputWarmUp = Int("throughput-warm-up", quick ? 500 : 10_000),
             WarmUpJitPercent = Dbl("warm-up-jit", quick ? 0 : 2),
             Settle = TimeSpan.FromSeconds(Dbl("settle-seconds", quick ? 2 : 5)),
-            Postgres = Str("pg", Environment.GetEnvironmentVariable("OMNI_BENCH_POSTGRES") ?? "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni"),
+            Postgres = Str("pg", BenchPostgres.ConnectionString),
             SiloDll = Path.GetFullPath(Str("silo", Path.Combine(repoRoot, "src/Silo/bin/Release/net10.0/OmniActors.Silo.dll"))),
             OutFile = Path.GetFullPath(Str("out", Path.Combine(repoRoot, "bench/results", stamp + ".jsonl"))),
             WorkDir = Path.GetFullPath(Str("work-dir", Path.Combine(Path.GetTempPath(), "omni-bench"))),

@@ -26,9 +26,7 @@ if (args.Length > 0 && args[0] == "pg")
     await PostgresBenchAsync(args[1..]);
     return;
 }
-var tasks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
-var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-var slots = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
+var (tasks, rounds, slots) = Shape(args);
 // The durability: "full" (the default: synchronous=FULL, the group commit flushing the log), "normal" (synchronous=NORMAL,
 // no flush: survives a process crash, not a power cut), to see what the flush costs.
 var sync = args.Length > 3 ? args[3] : "full";
@@ -67,9 +65,7 @@ finally
 
 static async Task PostgresBenchAsync(string[] args)
 {
-    var tasks = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50_000;
-    var rounds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-    var slots = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64;
+    var (tasks, rounds, slots) = Shape(args);
     var writers = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : new StorageOptions().PostgresCommitWriters;
     var variant = args.Length > 4 ? args[4] : "product";
     if (!PgVariants.TryGetValue(variant, out var change))
@@ -77,8 +73,7 @@ static async Task PostgresBenchAsync(string[] args)
         throw new ArgumentException($"Unknown variant '{variant}'; one of: {string.Join(", ", PgVariants.Keys)}.");
     }
     const int WarmUpRounds = 4;
-    var server = Environment.GetEnvironmentVariable("OMNI_BENCH_POSTGRES") is { Length: > 0 } set
-        ? set : "Host=127.0.0.1;Port=5432;Username=omni;Password=omni;Database=omni";
+    var server = BenchPostgres.ConnectionString;
     var database = "omni_storebench_" + Guid.NewGuid().ToString("N")[..12];
     var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres", Pooling = false }.ConnectionString;
     await ExecuteAsync(admin, $"CREATE DATABASE {database}");
@@ -120,6 +115,13 @@ static async Task PostgresBenchAsync(string[] args)
         NpgsqlConnection.ClearAllPools();
         await ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
     }
+}
+
+// The arguments both stores share: tasks a round, measured rounds, tasks in flight.
+static (int Tasks, int Rounds, int Slots) Shape(string[] args)
+{
+    int At(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+    return (At(0, 50_000), At(1, 3), At(2, 64));
 }
 
 static async Task ExecuteAsync(string connectionString, string sql)
@@ -185,15 +187,21 @@ static LifecycleEvent Event(TaskInfo t, string type, int attempt, DateTimeOffset
 /// with room on the page PostgreSQL can make it a HOT update that adds no index entry).</summary>
 internal static partial class Program
 {
+    private static readonly string DropLogIndexes = DropIndexes("ix_omni_event_log_subject", "ix_omni_event_log_queue", "ix_omni_event_log_type", "ix_omni_event_log_at_brin");
+
+    private static readonly string DropTaskIndexes = DropIndexes("ix_omni_tasks_partition_pending", "ix_omni_tasks_queue_status", "ix_omni_tasks_status",
+        "ix_omni_tasks_result_expiry", "ix_omni_tasks_workflow");
+
     private static readonly Dictionary<string, (string Sql, TaskStatus StartStatus)> PgVariants = new(StringComparer.Ordinal)
     {
         ["product"] = ("", TaskStatus.Running),
-        ["no-status-index"] = ("DROP INDEX ix_omni_tasks_status", TaskStatus.Running),
-        ["no-log-type-index"] = ("DROP INDEX ix_omni_event_log_type", TaskStatus.Running),
-        ["no-log-indexes"] = ("DROP INDEX ix_omni_event_log_subject; DROP INDEX ix_omni_event_log_queue; DROP INDEX ix_omni_event_log_type; DROP INDEX ix_omni_event_log_at_brin", TaskStatus.Running),
-        ["pk-only"] = ("DROP INDEX ix_omni_event_log_subject; DROP INDEX ix_omni_event_log_queue; DROP INDEX ix_omni_event_log_type; DROP INDEX ix_omni_event_log_at_brin; "
-            + "DROP INDEX ix_omni_tasks_partition_pending; DROP INDEX ix_omni_tasks_queue_status; DROP INDEX ix_omni_tasks_status; DROP INDEX ix_omni_tasks_result_expiry; DROP INDEX ix_omni_tasks_workflow", TaskStatus.Running),
+        ["no-status-index"] = (DropIndexes("ix_omni_tasks_status"), TaskStatus.Running),
+        ["no-log-type-index"] = (DropIndexes("ix_omni_event_log_type"), TaskStatus.Running),
+        ["no-log-indexes"] = (DropLogIndexes, TaskStatus.Running),
+        ["pk-only"] = (DropLogIndexes + DropTaskIndexes, TaskStatus.Running),
         ["hot-start"] = ("ALTER TABLE omni_tasks SET (fillfactor = 70)", TaskStatus.Queued),
         ["no-log"] = ("CREATE OR REPLACE RULE omni_event_log_none AS ON INSERT TO omni_event_log DO INSTEAD NOTHING", TaskStatus.Running),
     };
+
+    private static string DropIndexes(params string[] names) => string.Concat(names.Select(name => $"DROP INDEX {name}; "));
 }
