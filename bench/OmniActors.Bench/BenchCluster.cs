@@ -30,6 +30,7 @@ internal sealed class BenchCluster : IAsyncDisposable
     private readonly List<IOmniClient> clients = [];
     private int nextSilo;
     private int nextClient;
+    private int queueConcurrency;
     private int? partitions;
 
     private BenchCluster(string runDir, string connectionString, string? pgServer, string? pgDatabase, int poolSize)
@@ -60,7 +61,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     /// <summary>The shape of the cluster, as extra JSON fields: <c>silos</c>, <c>silo_cpu</c> (each silo's quota, CPUs;
     /// absent without one), <c>pool_size</c> (PostgreSQL), <c>clients</c> (Orleans clients the calls are spread over) and
-    /// <c>partitions</c> (per queue, when the bench sets it).</summary>
+    /// <c>partitions</c> (per queue, when the bench sets it), <c>queue_concurrency</c> (the silos' queue concurrency).</summary>
     public Dictionary<string, object> Shape()
     {
         var shape = new Dictionary<string, object> { ["silos"] = silos.Count };
@@ -73,11 +74,22 @@ internal sealed class BenchCluster : IAsyncDisposable
             shape["pool_size"] = PoolSize;
         }
         shape["clients"] = clients.Count;
+        shape["queue_concurrency"] = queueConcurrency;
         if (partitions is { } p)
         {
             shape["partitions"] = p;
         }
         return shape;
+    }
+
+    /// <summary>Puts every silo under its CPU quota, where the quota waits for the measurement (<c>--quota-at measure</c>):
+    /// each bench calls it once its warm-up is over, before it reads the CPU it measures.</summary>
+    public void EnterQuotas()
+    {
+        foreach (var silo in silos)
+        {
+            silo.EnterQuota();
+        }
     }
 
     /// <summary>Starts CPU readings of the silos, PostgreSQL (local only) and the bench itself, for figures over a span of work.</summary>
@@ -165,6 +177,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             settings["OmniActors:Storage:SqlitePath"] = Path.Combine(runDir, "omni.db");
         }
         partitions = options.Partitions;
+        queueConcurrency = options.QueueConcurrency;
         if (partitions is { } p)
         {
             settings["OmniActors:Queues:DefaultPartitions"] = p.ToString(CultureInfo.InvariantCulture);
@@ -176,7 +189,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         for (var i = 1; i <= count; i++)
         {
             var quota = options.SiloCpu is { } cpus ? CpuQuota.Create($"omni-bench-{runName}-silo{i}", cpus) : null;
-            silos.Add(SiloProcess.Start(options.SiloDll, settings, Path.Combine(runDir, $"silo{i}.log"), quota));
+            silos.Add(SiloProcess.Start(options.SiloDll, settings, Path.Combine(runDir, $"silo{i}.log"), quota, enterQuotaLater: !options.QuotaFromStart));
             // The first silo installs the schema; the others join once it is there.
             await silos[^1].WaitReadyAsync(Http, TimeSpan.FromMinutes(3));
         }
@@ -299,16 +312,19 @@ internal sealed class BenchCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Tasks of <paramref name="queue"/> in <paramref name="status"/>.</summary>
-    public async Task<long> CountAsync(string queue, string status)
+    /// <summary>Tasks of <paramref name="queue"/> in <paramref name="status"/> (created at or after <paramref name="since"/>,
+    /// Unix milliseconds as the silos stamp <c>created_at</c>).</summary>
+    public async Task<long> CountAsync(string queue, string status, long since = 0)
     {
         await using var connection = await OpenAsync();
-        await using var cmd = Command(connection, "SELECT COUNT(*) FROM omni_tasks WHERE queue = @q AND status = @s", ("@q", queue), ("@s", status));
+        await using var cmd = Command(connection, "SELECT COUNT(*) FROM omni_tasks WHERE queue = @q AND status = @s AND created_at >= @since",
+            ("@q", queue), ("@s", status), ("@since", since));
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Waits until <paramref name="count"/> tasks of the queue succeeded; throws if any ended otherwise or time runs out.</summary>
-    public async Task WaitSucceededAsync(string queue, long count, TimeSpan timeout)
+    /// <summary>Waits until <paramref name="count"/> tasks of the queue (created at or after <paramref name="since"/>)
+    /// succeeded; throws if time runs out.</summary>
+    public async Task WaitSucceededAsync(string queue, long count, TimeSpan timeout, long since = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         // Each count reads the queue's finished rows on the server under test, and its CPU is counted as the server's. Wait
@@ -319,7 +335,7 @@ internal sealed class BenchCluster : IAsyncDisposable
         var last = (Done: -1L, At: Stopwatch.GetTimestamp());
         while (true)
         {
-            var done = await CountAsync(queue, "succeeded");
+            var done = await CountAsync(queue, "succeeded", since);
             var at = Stopwatch.GetTimestamp();
             if (done >= count)
             {
@@ -340,11 +356,13 @@ internal sealed class BenchCluster : IAsyncDisposable
     }
 
     /// <summary>created/started/finished (Unix ms, silo clock) of every task of <paramref name="queue"/>.</summary>
-    public async Task<List<(string Id, long Created, long Started, long Finished)>> TimesAsync(string queue)
+    public async Task<List<(string Id, long Created, long Started, long Finished)>> TimesAsync(string queue, long since = 0)
     {
         var rows = new List<(string, long, long, long)>();
         await using var connection = await OpenAsync();
-        await using var cmd = Command(connection, "SELECT id, created_at, started_at, finished_at FROM omni_tasks WHERE queue = @q AND status = 'succeeded'", ("@q", queue));
+        await using var cmd = Command(connection,
+            "SELECT id, created_at, started_at, finished_at FROM omni_tasks WHERE queue = @q AND status = 'succeeded' AND created_at >= @since",
+            ("@q", queue), ("@since", since));
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {

@@ -27,6 +27,9 @@ internal sealed record BenchOptions
     public int BatchParallel { get; init; }
     /// <summary>The bench queues' cluster-wide concurrency (OmniActors:Queues:DefaultConcurrency of the silos).</summary>
     public int QueueConcurrency { get; init; }
+    /// <summary>scaleout only: each silo count's queues get this many slots per silo (64 → 64, 128, 256 at 1, 2, 4 silos), as
+    /// each worker brings its own concurrency in BullMQ or Hangfire; null: <see cref="QueueConcurrency"/> at every count.</summary>
+    public int? QueueConcurrencyPerSilo { get; init; }
     /// <summary>Paced enqueue rates of the latency benches, tasks per second.</summary>
     public required IReadOnlyList<int> Rates { get; init; }
     /// <summary>How long each paced rate runs.</summary>
@@ -41,6 +44,10 @@ internal sealed record BenchOptions
     /// <summary>Warm-up rounds go on until the JIT took at most this share (percent) of the busiest silo's CPU in the last
     /// round; 0 runs one round.</summary>
     public double WarmUpJitPercent { get; init; }
+    /// <summary>Least time the throughput warm-up spans, seconds (idle when its rounds are done sooner): code that only
+    /// timers reach (the dashboard's collection, the activation collector's first minute) is compiled in it, not in the
+    /// measurement. 0: as long as the rounds take; null (not given): 0, and 120 in <c>scaleout</c>.</summary>
+    public int? WarmUpSeconds { get; init; }
     /// <summary>Wait before each RSS reading, so the silo settles (timers, GC).</summary>
     public TimeSpan Settle { get; init; }
     /// <summary>PostgreSQL server (a user that may create databases); each run gets a fresh database on it.</summary>
@@ -67,6 +74,9 @@ internal sealed record BenchOptions
     public TimeSpan Timeout { get; init; }
     /// <summary>CPUs each silo process may use (a cgroup CFS quota), null for no limit; the scaleout bench defaults to 0.4.</summary>
     public double? SiloCpu { get; init; }
+    /// <summary>True: each silo starts inside its CPU quota (<c>--quota-at start</c>); false (the default): it starts, becomes
+    /// ready and warms up without one, sized for it (<c>DOTNET_PROCESSOR_COUNT</c>), and enters it when the measurement begins.</summary>
+    public bool QuotaFromStart { get; init; }
     /// <summary>The quota of the scaleout bench's silos: --silo-cpu when given (none for no limit), else 0.4.</summary>
     public double? ScaleOutSiloCpu { get; init; }
     /// <summary>Silo counts the scaleout bench runs the throughput workload at (the first is the baseline of the ratios).</summary>
@@ -118,8 +128,8 @@ internal sealed record BenchOptions
             throw new ArgumentException(Usage);
         }
         var known = new HashSet<string>(["storage", "modes", "bench", "runs", "n", "callers", "batch-size", "batch-parallel", "queue-concurrency",
-            "rates", "latency-seconds", "queued", "warm-up", "throughput-warm-up", "warm-up-jit", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
-            "webhook-rate", "webhook-seconds", "events", "queries", "storage-events", "silo-cpu", "silo-counts", "pool-size", "clients", "partitions"],
+            "rates", "latency-seconds", "queued", "warm-up", "throughput-warm-up", "warm-up-jit", "warm-up-seconds", "settle-seconds", "pg", "silo", "out", "work-dir", "timeout-minutes", "silo-env",
+            "webhook-rate", "webhook-seconds", "events", "queries", "storage-events", "silo-cpu", "quota-at", "queue-concurrency-per-silo", "silo-counts", "pool-size", "clients", "partitions"],
             StringComparer.Ordinal);
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
@@ -139,6 +149,11 @@ internal sealed record BenchOptions
             return items;
         }
         var siloCpu = Str("silo-cpu", "none");
+        var quotaAt = Str("quota-at", "measure");
+        if (quotaAt is not ("start" or "measure"))
+        {
+            throw new ArgumentException($"--quota-at is start or measure, not '{quotaAt}'.");
+        }
         var clients = Str("clients", "per-silo");
         if (clients is not ("per-silo" or "shared"))
         {
@@ -156,12 +171,14 @@ internal sealed record BenchOptions
             BatchSize = Int("batch-size", 1_000),
             BatchParallel = Int("batch-parallel", 4),
             QueueConcurrency = Int("queue-concurrency", 64),
+            QueueConcurrencyPerSilo = values.ContainsKey("queue-concurrency-per-silo") ? Int("queue-concurrency-per-silo", 0) : null,
             Rates = Str("rates", "200,2000").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToList(),
             LatencySeconds = Dbl("latency-seconds", quick ? 2 : 10),
             Queued = Int("queued", quick ? 10_000 : 1_000_000),
             WarmUp = Int("warm-up", quick ? 200 : 1_000),
             ThroughputWarmUp = Int("throughput-warm-up", quick ? 500 : 10_000),
             WarmUpJitPercent = Dbl("warm-up-jit", quick ? 0 : 2),
+            WarmUpSeconds = values.ContainsKey("warm-up-seconds") ? Int("warm-up-seconds", 0) : null,
             Settle = TimeSpan.FromSeconds(Dbl("settle-seconds", quick ? 2 : 5)),
             Postgres = Str("pg", BenchPostgres.ConnectionString),
             SiloDll = Path.GetFullPath(Str("silo", Path.Combine(repoRoot, "src/Silo/bin/Release/net10.0/OmniActors.Silo.dll"))),
@@ -178,17 +195,18 @@ internal sealed record BenchOptions
                 .ToDictionary(kv => kv[0], kv => kv.Length == 2 ? kv[1] : throw new ArgumentException($"--silo-env wants KEY=VALUE pairs, got '{kv[0]}'."), StringComparer.Ordinal),
             SiloCpu = siloCpu is "none" or "0" ? null : double.Parse(siloCpu, CultureInfo.InvariantCulture),
             ScaleOutSiloCpu = !values.ContainsKey("silo-cpu") ? 0.4 : siloCpu is "none" or "0" ? null : double.Parse(siloCpu, CultureInfo.InvariantCulture),
+            QuotaFromStart = quotaAt == "start",
             SiloCounts = Str("silo-counts", "1,2,4").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToList(),
             PoolSize = values.ContainsKey("pool-size") ? Int("pool-size", 0) : null,
             ClientPerSilo = clients == "per-silo",
             Partitions = values.ContainsKey("partitions") ? Int("partitions", 0) : null,
         };
-        if (options.SiloCpu is <= 0 || options.SiloCounts.Count == 0 || options.SiloCounts.Any(c => c is < 1 or > 16) || options.PoolSize is < 1 || options.Partitions is < 1)
+        if (options.SiloCpu is <= 0 || options.SiloCounts.Count == 0 || options.SiloCounts.Any(c => c is < 1 or > 16) || options.PoolSize is < 1 || options.Partitions is < 1 || options.QueueConcurrencyPerSilo is < 1)
         {
-            throw new ArgumentException("--silo-cpu must be positive (or none), --silo-counts between 1 and 16, --pool-size and --partitions positive.");
+            throw new ArgumentException("--silo-cpu must be positive (or none), --silo-counts between 1 and 16, --pool-size, --partitions and --queue-concurrency-per-silo positive.");
         }
         if (options.Runs < 1 || options.Callers < 1 || options.BatchSize < 1 || options.BatchParallel < 1 || options.Queued < 1
-            || options.N is < 1 || options.ThroughputWarmUp < 0 || options.WarmUpJitPercent < 0 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
+            || options.N is < 1 || options.ThroughputWarmUp < 0 || options.WarmUpJitPercent < 0 || options.WarmUpSeconds is < 0 || options.Rates.Count == 0 || options.Rates.Any(r => r < 1) || options.LatencySeconds <= 0
             || options.WebhookRate < 1 || options.WebhookSeconds <= 0 || options.Events < 1 || options.Queries < 1 || options.StorageEvents < 1)
         {
             throw new ArgumentException("--runs, --n, --callers, --batch-size, --batch-parallel, --queued, --rates, --latency-seconds, --webhook-rate, --webhook-seconds, --events, --queries and --storage-events must be positive.");
@@ -203,10 +221,10 @@ internal sealed record BenchOptions
     public const string Usage = """
         OmniActors.Bench [--quick] [--storage sqlite,pg,pg2,pg4] [--bench throughput,concurrent,latency,http,memory,webhooks,scaleout] [--runs 3]
           [--n N] [--callers 64] [--batch-size 1000] [--batch-parallel 4] [--queue-concurrency 64]
-          [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--throughput-warm-up 10000] [--warm-up-jit 2] [--settle-seconds 5]
+          [--rates 200,2000] [--latency-seconds 10] [--queued 1000000] [--warm-up 1000] [--throughput-warm-up 10000] [--warm-up-jit 2] [--warm-up-seconds 0] [--settle-seconds 5]
           [--pg CONNSTRING] [--silo path/OmniActors.Silo.dll] [--out file.jsonl] [--work-dir DIR] [--timeout-minutes 30]
-          [--silo-env "KEY=VALUE;KEY2=VALUE2"] [--silo-cpu 0.4|none] [--pool-size N] [--clients per-silo|shared] [--partitions N]
-          [--silo-counts 1,2,4]   (scaleout: the throughput workload at each count, on PostgreSQL, --silo-cpu 0.4 unless given)
+          [--silo-env "KEY=VALUE;KEY2=VALUE2"] [--silo-cpu 0.4|none] [--quota-at measure|start] [--pool-size N] [--clients per-silo|shared] [--partitions N]
+          [--silo-counts 1,2,4] [--queue-concurrency-per-silo N]   (scaleout: the throughput workload at each count, on PostgreSQL, --silo-cpu 0.4 unless given)
           [--webhook-rate 500] [--webhook-seconds 20] [--events 1000000] [--queries 300] [--storage-events 2000]
         """;
 }

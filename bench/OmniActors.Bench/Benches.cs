@@ -32,32 +32,40 @@ internal static class Benches
     {
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
-        var warmed = await WarmUpAsync(cluster, options, (warm, count) => EnqueueBatchesAsync(cluster, options, warm, count), progress);
+        var warmed = await WarmUpAsync(cluster, options, queue, (warm, count) => EnqueueBatchesAsync(cluster, options, warm, count), progress);
+        cluster.EnterQuotas();
         var before = await cluster.CountersAsync();
         var cpu = cluster.StartCpuMeter();
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
         var extra = new Dictionary<string, object> { ["batch_size"] = options.BatchSize, ["warm_up"] = warmed };
-        return await ProcessedFiguresAsync(cluster, options, bench, queue, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra, before);
+        return await ProcessedFiguresAsync(cluster, options, bench, queue, since, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra, before);
     }
 
     /// <summary>
-    /// Runs rounds of <see cref="BenchOptions.ThroughputWarmUp"/> tasks through <paramref name="enqueue"/> (into a queue of
-    /// their own) until the JIT has settled: its time in each of the last two rounds at most <see cref="BenchOptions.WarmUpJitPercent"/> of the
+    /// Runs rounds of <see cref="BenchOptions.ThroughputWarmUp"/> tasks through <paramref name="enqueue"/> (into
+    /// <paramref name="queue"/>, the queue the measurement then uses and counts only the tasks created after) until the JIT
+    /// has settled: its time in each of the last two rounds at most <see cref="BenchOptions.WarmUpJitPercent"/> of the
     /// busiest silo's CPU (one round when that is 0, or when the silos do not export the JIT's time), at most
-    /// <see cref="MaxWarmUpRounds"/>. So the measured tasks meet code tiered up as in a silo in service: under a small CPU
+    /// <see cref="MaxWarmUpRounds"/>; then, if it took less than <see cref="BenchOptions.WarmUpSeconds"/>, it idles for the
+    /// rest and runs rounds until two are quiet again. So the measured tasks meet code tiered up as in a silo in service: under a small CPU
     /// quota a silo tiers its code up for minutes, and a fixed warm-up measured the JIT more than the queue. Returns the
     /// tasks run.
     /// </summary>
-    private static async Task<int> WarmUpAsync(BenchCluster cluster, BenchOptions options, Func<string, int, Task> enqueue, Action<string>? progress)
+    private static async Task<int> WarmUpAsync(BenchCluster cluster, BenchOptions options, string queue, Func<string, int, Task> enqueue, Action<string>? progress)
     {
         if (options.ThroughputWarmUp <= 0)
         {
             return 0;
         }
-        // One queue for every round: a queue each left their partitions active (idle, but each with its timer and gauges).
-        var queue = NewQueue("warm");
+        // Every round goes into the queue the measurement then uses: a queue each left their partitions active (idle, but
+        // each with its timer and gauges), and a fresh queue for the measurement had its grains activated, and the code
+        // of that compiled on silos that had not run it yet, inside the measurement (~960 compilations on one of two
+        // silos at 0.1 CPU, 2026-12-07); a queue in service has its grains active.
         var before = await cluster.CountersAsync();
         var quiet = 0;
+        var span = Stopwatch.StartNew();
+        var waited = false;
         for (var round = 1; ; round++)
         {
             await enqueue(queue, options.ThroughputWarmUp);
@@ -71,9 +79,20 @@ internal static class Benches
             progress?.Invoke($"  warm-up round {round}: {options.ThroughputWarmUp} tasks, JIT {(share is { } s ? $"{s:0.0} %" : "not exported")} of the busiest silo's CPU");
             // Two quiet rounds in a row: under a small quota one round can fall quiet while the tier-up queue still holds work.
             quiet = share is { } q && q <= options.WarmUpJitPercent ? quiet + 1 : 0;
-            if (share is null || quiet == 2 || round == MaxWarmUpRounds)
+            if (share is null || quiet == 2 || round >= MaxWarmUpRounds)
             {
-                return round * options.ThroughputWarmUp;
+                var rest = TimeSpan.FromSeconds(options.WarmUpSeconds ?? 0) - span.Elapsed;
+                if (waited || rest <= TimeSpan.Zero || share is null)
+                {
+                    return round * options.ThroughputWarmUp;
+                }
+                // Idle out the rest of --warm-up-seconds, then two more quiet rounds: what the timers compiled meanwhile
+                // shows in the JIT's time of the rounds after.
+                progress?.Invoke($"  warm-up: waiting {rest.TotalSeconds:0} s more (--warm-up-seconds {options.WarmUpSeconds})");
+                await Task.Delay(rest);
+                waited = true;
+                quiet = 0;
+                after = await cluster.CountersAsync();
             }
             before = after;
         }
@@ -100,14 +119,16 @@ internal static class Benches
     {
         var n = options.TasksFor(storage);
         var queue = NewQueue("single");
-        var warmed = await WarmUpAsync(cluster, options, (warm, count) => EnqueueSinglesAsync(cluster, options, warm, new double[count]), progress);
+        var warmed = await WarmUpAsync(cluster, options, queue, (warm, count) => EnqueueSinglesAsync(cluster, options, warm, new double[count]), progress);
         var calls = new double[n];
+        cluster.EnterQuotas();
         var before = await cluster.CountersAsync();
         var cpu = cluster.StartCpuMeter();
+        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var sw = Stopwatch.StartNew();
         await EnqueueSinglesAsync(cluster, options, queue, calls);
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
-        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, n, n, enqueueSeconds, options.Callers, cpu,
+        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, since, n, n, enqueueSeconds, options.Callers, cpu,
             new Dictionary<string, object> { ["warm_up"] = warmed }, before);
         figures.AddRange(Stats.Percentiles("throughput_single", "enqueue_call", [.. calls], "ms", n, options.Callers).Where(f => f.Metric is "enqueue_call_p50" or "enqueue_call_p99"));
         return figures;
@@ -130,20 +151,20 @@ internal static class Benches
         }));
     }
 
-    /// <summary>Waits for the queue to drain and turns the rows' timestamps into rates: processed is tasks over first
-    /// created_at to last finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the
+    /// <summary>Waits for the queue's tasks created at or after <paramref name="since"/> (the measured ones; the warm-up's
+    /// went before) to drain and turns their rows' timestamps into rates: processed is tasks over first created_at to last finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the
     /// enqueues and the drain (see <see cref="CpuMeter"/>); the cluster's shape goes into every line.</summary>
-    private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, int n, int accepted,
-        double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null, IReadOnlyList<SiloCounters>? before = null)
+    private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, long since, int n,
+        int accepted, double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null, IReadOnlyList<SiloCounters>? before = null)
     {
-        await cluster.WaitSucceededAsync(queue, accepted, options.Timeout);
+        await cluster.WaitSucceededAsync(queue, accepted, options.Timeout, since);
         var shape = cluster.Shape();
         foreach (var (key, value) in extra ?? [])
         {
             shape[key] = value;
         }
         var cpuFigures = cpu.Figures(bench, n, accepted, concurrency, shape);
-        var times = await cluster.TimesAsync(queue);
+        var times = await cluster.TimesAsync(queue, since);
         var span = (times.Max(t => t.Finished) - times.Min(t => t.Created)) / 1000.0;
         List<Figure> figures =
         [
@@ -189,6 +210,7 @@ internal static class Benches
         var figures = new List<Figure>();
         // Warm-up (not measured): JIT, connection pools, the queue grains' first activations.
         await PacedAsync(cluster, options, NewQueue("warm"), options.Rates[0], Math.Min(options.WarmUp, options.Rates[0]), overHttp);
+        cluster.EnterQuotas();
         foreach (var rate in options.Rates)
         {
             var count = Math.Max(1, (int)(rate * options.LatencySeconds));
@@ -276,6 +298,7 @@ internal static class Benches
         var warm = NewQueue("warm");
         await EnqueueBatchesAsync(cluster, options, warm, options.WarmUp);
         await cluster.WaitSucceededAsync(warm, options.WarmUp, options.Timeout);
+        cluster.EnterQuotas();
         await Task.Delay(options.Settle);
         var idle = cluster.MaxRssBytes();
         var activationsIdle = await cluster.ActivationCountAsync();

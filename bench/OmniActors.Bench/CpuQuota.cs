@@ -5,10 +5,12 @@ namespace OmniActors.Bench;
 /// <summary>A CPU quota for one silo process: a cgroup of its own with a CFS quota (cgroup v1: <c>cpu.cfs_quota_us</c>
 /// over <c>cpu.cfs_period_us</c>; cgroup v2: <c>cpu.max</c>), so several silos on one machine stop sharing the same
 /// cores as they please. Needs root (or a delegated cgroup tree).</summary>
-/// <remarks>The silo starts inside its group (<see cref="WrapCommand"/>) rather than being moved there after it started:
-/// the .NET runtime reads the quota at start and sizes itself for it (<c>Environment.ProcessorCount</c> 1 at 0.4 CPU,
-/// one server GC heap), as it does in a container with a CPU limit. Moved in later, it would run two GC heaps and spin
-/// threads for two cores while the kernel throttles it to 0.4.</remarks>
+/// <remarks>A silo either starts inside its group (<see cref="WrapCommand"/>, <c>--quota-at start</c>) or is moved there
+/// when the measurement begins (<see cref="Enter"/>, <c>--quota-at measure</c>, the default). The .NET runtime reads the
+/// quota at start and sizes itself for it (<c>Environment.ProcessorCount</c> 1 at 0.4 CPU, one server GC heap), as it
+/// does in a container with a CPU limit; a silo moved in later is given the same size at start instead
+/// (<see cref="ProcessorCount"/> as <c>DOTNET_PROCESSOR_COUNT</c>), so it does not run two GC heaps and spin threads for
+/// two cores while the kernel throttles it.</remarks>
 internal sealed class CpuQuota
 {
     private const string Root = "/sys/fs/cgroup";
@@ -72,6 +74,13 @@ internal sealed class CpuQuota
     /// writes its own pid into <c>cgroup.procs</c>, then execs the program (same pid, so the caller's handle stays right).</summary>
     public (string File, IReadOnlyList<string> Arguments) WrapCommand(string file, IEnumerable<string> arguments) =>
         ("/bin/sh", ["-c", "echo $$ > \"$1\" && shift && exec \"$@\"", "sh", System.IO.Path.Combine(Path, "cgroup.procs"), file, .. arguments]);
+
+    /// <summary>The processor count the runtime derives from the quota (at least one), for a silo that starts outside it.</summary>
+    public int ProcessorCount => Math.Max(1, (int)Math.Ceiling(Cpus));
+
+    /// <summary>Moves process <paramref name="pid"/> (all its threads) into the group.</summary>
+    public void Enter(int pid) =>
+        File.WriteAllText(System.IO.Path.Combine(Path, "cgroup.procs"), pid.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Removes the group; false while a process is still in it (the kernel answers EBUSY until a killed process
     /// has exited and been reaped, so callers wait for the exit and try again).</summary>

@@ -52,7 +52,10 @@ internal sealed class FigureBook
             json.WriteString("unit", figure.Unit);
             json.WriteNumber("n", figure.N);
             json.WriteNumber("concurrency", figure.Concurrency);
-            json.WriteNumber("queue_concurrency", queueConcurrency);
+            if (figure.Extra?.ContainsKey("queue_concurrency") != true)
+            {
+                json.WriteNumber("queue_concurrency", queueConcurrency);
+            }
             foreach (var (name, value) in figure.Extra ?? new Dictionary<string, object>())
             {
                 json.WritePropertyName(name);

@@ -50,14 +50,17 @@ internal sealed class SiloProcess : IAsyncDisposable
     public CpuQuota? Quota { get; }
 
     /// <summary>Starts the silo with <paramref name="settings"/> as environment configuration (keys with <c>:</c>), inside
-    /// <paramref name="quota"/>'s cgroup when one is given (the silo owns it from then on and removes it when it stops).</summary>
-    public static SiloProcess Start(string siloDll, IReadOnlyDictionary<string, string> settings, string logPath, CpuQuota? quota = null)
+    /// <paramref name="quota"/>'s cgroup when one is given (the silo owns it from then on and removes it when it stops), or,
+    /// with <paramref name="enterQuotaLater"/>, outside it until <see cref="EnterQuota"/>: a silo under a 0.1-CPU quota takes
+    /// minutes to compile its way to ready, which is not what a scale-out run measures.</summary>
+    public static SiloProcess Start(string siloDll, IReadOnlyDictionary<string, string> settings, string logPath, CpuQuota? quota = null,
+        bool enterQuotaLater = false)
     {
         // Distinct, and below the kernel's ephemeral range, where a released port could become a client connection's
         // local port before the silo binds it (tests/Shared/LoopbackPorts).
         var ports = LoopbackPorts.Take(3);
         var (httpPort, gatewayPort, siloPort) = (ports[0], ports[1], ports[2]);
-        var (file, arguments) = quota?.WrapCommand("dotnet", [siloDll]) ?? ("dotnet", [siloDll]);
+        var (file, arguments) = (enterQuotaLater ? null : quota?.WrapCommand("dotnet", [siloDll])) ?? ("dotnet", [siloDll]);
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
@@ -78,6 +81,10 @@ internal sealed class SiloProcess : IAsyncDisposable
         foreach (var (key, value) in settings)
         {
             Set(key, value);
+        }
+        if (enterQuotaLater && quota is not null)
+        {
+            Set("DOTNET_PROCESSOR_COUNT", quota.ProcessorCount.ToString(CultureInfo.InvariantCulture));
         }
         var log = new StreamWriter(logPath) { AutoFlush = true };
         var process = new Process { StartInfo = info };
@@ -107,6 +114,9 @@ internal sealed class SiloProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         return new SiloProcess(process, log, httpPort, gatewayPort, siloPort, logPath, quota);
     }
+
+    /// <summary>Moves the silo into its quota's cgroup (a no-op without a quota, or when it is there already).</summary>
+    public void EnterQuota() => Quota?.Enter(process.Id);
 
     /// <summary>Waits until <c>/health/ready</c> answers 200 (storage reachable, silo active).</summary>
     public async Task WaitReadyAsync(HttpClient http, TimeSpan timeout)

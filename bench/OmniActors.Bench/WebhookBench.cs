@@ -91,6 +91,7 @@ internal static class WebhookBench
         // Warm-up (not measured): JIT, connections, the pipeline's and identity cache's first sight of the senders.
         var warmCount = Math.Min(rate, count);
         var warm = await PacedWebhooksAsync(cluster, instance, rate, warmCount, () => baseUpdateId + nextUpdate++);
+        cluster.EnterQuotas();
         var cpu = cluster.SiloCpu();
         var run = await PacedWebhooksAsync(cluster, instance, rate, count, () => baseUpdateId + nextUpdate++);
         await WaitIngestedAsync(cluster, instance, warmCount - warm.Failed + count - run.Failed, options.Timeout);
