@@ -33,13 +33,22 @@ internal static class Benches
         var n = options.TasksFor(storage);
         var queue = NewQueue("batch");
         var warmed = await WarmUpAsync(cluster, options, queue, (warm, count) => EnqueueBatchesAsync(cluster, options, warm, count), progress);
-        cluster.EnterQuotas();
-        var before = await cluster.CountersAsync();
-        var cpu = cluster.StartCpuMeter();
-        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var start = await StartMeasuringAsync(cluster);
         var (refused, enqueueSeconds) = await EnqueueBatchesAsync(cluster, options, queue, n);
         var extra = new Dictionary<string, object> { ["batch_size"] = options.BatchSize, ["warm_up"] = warmed };
-        return await ProcessedFiguresAsync(cluster, options, bench, queue, since, n, n - refused, enqueueSeconds, options.BatchParallel, cpu, extra, before);
+        return await ProcessedFiguresAsync(cluster, options, bench, queue, start, n, n - refused, enqueueSeconds, options.BatchParallel, extra);
+    }
+
+    /// <summary>Where a throughput measurement begins: the silos' counters and CPU readings then, and the time from which
+    /// the queue's tasks count as measured (Unix ms, as the silos stamp <c>created_at</c>).</summary>
+    private sealed record MeasureStart(IReadOnlyList<SiloCounters> Before, CpuMeter Cpu, long Since);
+
+    /// <summary>Puts the silos under their quotas (<c>--quota-at measure</c>) and takes the readings a measurement starts from.</summary>
+    private static async Task<MeasureStart> StartMeasuringAsync(BenchCluster cluster)
+    {
+        cluster.EnterQuotas();
+        var before = await cluster.CountersAsync();
+        return new MeasureStart(before, cluster.StartCpuMeter(), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 
     /// <summary>
@@ -121,15 +130,12 @@ internal static class Benches
         var queue = NewQueue("single");
         var warmed = await WarmUpAsync(cluster, options, queue, (warm, count) => EnqueueSinglesAsync(cluster, options, warm, new double[count]), progress);
         var calls = new double[n];
-        cluster.EnterQuotas();
-        var before = await cluster.CountersAsync();
-        var cpu = cluster.StartCpuMeter();
-        var since = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var start = await StartMeasuringAsync(cluster);
         var sw = Stopwatch.StartNew();
         await EnqueueSinglesAsync(cluster, options, queue, calls);
         var enqueueSeconds = sw.Elapsed.TotalSeconds;
-        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, since, n, n, enqueueSeconds, options.Callers, cpu,
-            new Dictionary<string, object> { ["warm_up"] = warmed }, before);
+        var figures = await ProcessedFiguresAsync(cluster, options, "throughput_single", queue, start, n, n, enqueueSeconds, options.Callers,
+            new Dictionary<string, object> { ["warm_up"] = warmed });
         figures.AddRange(Stats.Percentiles("throughput_single", "enqueue_call", [.. calls], "ms", n, options.Callers).Where(f => f.Metric is "enqueue_call_p50" or "enqueue_call_p99"));
         return figures;
     }
@@ -151,20 +157,21 @@ internal static class Benches
         }));
     }
 
-    /// <summary>Waits for the queue's tasks created at or after <paramref name="since"/> (the measured ones; the warm-up's
-    /// went before) to drain and turns their rows' timestamps into rates: processed is tasks over first created_at to last finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the
-    /// enqueues and the drain (see <see cref="CpuMeter"/>); the cluster's shape goes into every line.</summary>
-    private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, long since, int n,
-        int accepted, double enqueueSeconds, int concurrency, CpuMeter cpu, Dictionary<string, object>? extra = null, IReadOnlyList<SiloCounters>? before = null)
+    /// <summary>Waits for the queue's tasks created since <paramref name="start"/> (the measured ones; the warm-up's went
+    /// before) to drain and turns their rows' timestamps into rates: processed is tasks over first created_at to last
+    /// finished_at (enqueue and processing overlap, as they do in use). CPU figures cover the enqueues and the drain (see
+    /// <see cref="CpuMeter"/>); the cluster's shape goes into every line.</summary>
+    private static async Task<List<Figure>> ProcessedFiguresAsync(BenchCluster cluster, BenchOptions options, string bench, string queue, MeasureStart start,
+        int n, int accepted, double enqueueSeconds, int concurrency, Dictionary<string, object>? extra = null)
     {
-        await cluster.WaitSucceededAsync(queue, accepted, options.Timeout, since);
+        await cluster.WaitSucceededAsync(queue, accepted, options.Timeout, start.Since);
         var shape = cluster.Shape();
         foreach (var (key, value) in extra ?? [])
         {
             shape[key] = value;
         }
-        var cpuFigures = cpu.Figures(bench, n, accepted, concurrency, shape);
-        var times = await cluster.TimesAsync(queue, since);
+        var cpuFigures = start.Cpu.Figures(bench, n, accepted, concurrency, shape);
+        var times = await cluster.TimesAsync(queue, start.Since);
         var span = (times.Max(t => t.Finished) - times.Min(t => t.Created)) / 1000.0;
         List<Figure> figures =
         [
@@ -173,13 +180,13 @@ internal static class Benches
             new(bench, "refused", n - accepted, "tasks", n, concurrency, shape),
             .. cpuFigures,
         ];
-        var after = before is null ? null : await cluster.CountersAsync();
-        if (before is not null && after is not null && SiloCounters.JitShare(before, after, busiest: false) is { } jit)
+        var after = await cluster.CountersAsync();
+        if (SiloCounters.JitShare(start.Before, after, busiest: false) is { } jit)
         {
             // Whether the figures describe warm silos: the JIT's time over the silos' CPU while the measured tasks ran.
             figures.Add(new(bench, "jit_cpu_share", jit, "%", n, concurrency, shape));
         }
-        if (before is not null && after is not null && SiloCounters.CommitsBetween(before, after) is var (commits, rows))
+        if (SiloCounters.CommitsBetween(start.Before, after) is var (commits, rows))
         {
             // How much each task-store commit was shared: the mean group size, and commits per task (1/3 of a commit per
             // task would be a commit for each of its three writes).

@@ -60,7 +60,7 @@ internal sealed class SiloProcess : IAsyncDisposable
         // local port before the silo binds it (tests/Shared/LoopbackPorts).
         var ports = LoopbackPorts.Take(3);
         var (httpPort, gatewayPort, siloPort) = (ports[0], ports[1], ports[2]);
-        var (file, arguments) = (enterQuotaLater ? null : quota?.WrapCommand("dotnet", [siloDll])) ?? ("dotnet", [siloDll]);
+        var (file, arguments) = quota is not null && !enterQuotaLater ? quota.WrapCommand("dotnet", [siloDll]) : ("dotnet", [siloDll]);
         var info = new ProcessStartInfo(file)
         {
             RedirectStandardOutput = true,
