@@ -54,6 +54,9 @@ internal sealed partial class QueuePartitionGrain(
     private const int ReadAhead = 256;
 
     private const string RecoveryReminder = "recover";
+
+    /// <summary>Moved tasks handed to their new partitions at once.</summary>
+    private const int HandOverChunk = 500;
     private static readonly TimeSpan RetryAfterError = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MinReconcileInterval = TimeSpan.FromSeconds(5);
 
@@ -64,6 +67,13 @@ internal sealed partial class QueuePartitionGrain(
     private string _name = "";
     private bool _deactivating;
     private int _share;
+
+    /// <summary>This partition's index is beyond the queue's partition count (the count was lowered): it runs nothing and
+    /// moves every pending task it still finds to the partition the task belongs to now.</summary>
+    private bool _retired;
+
+    /// <summary>A pass moving this retired partition's queued tasks is under way.</summary>
+    private bool _moving;
     private readonly int _warmBacklog = queueOptions.Value.WarmBacklog;
     private readonly TimeSpan _warmHorizon = queueOptions.Value.WarmHorizon;
     private bool _paused;
@@ -100,15 +110,21 @@ internal sealed partial class QueuePartitionGrain(
         _name = queue;
         _index = index;
         _owner = silo.SiloAddress.ToParsableString();
-        _share = topology.ShareOf(queue, index);
+        _retired = index >= topology.PartitionsOf(queue);
+        _share = _retired ? 0 : topology.ShareOf(queue, index);
         _paused = await GrainFactory.GetGrain<IQueueGrain>(queue).IsPaused();
         var now = time.GetUtcNow();
-        var loaded = Adopt(await store.LoadPartitionAsync(queue, index, cancellationToken), now);
+        var strays = new List<TaskInfo>();
+        var loaded = Adopt(await store.LoadPartitionAsync(queue, index, cancellationToken), now, strays);
         _reconciledAt = now;
-        if (loaded > 0)
+        if (loaded + strays.Count > 0)
         {
             LogReloaded(_name, index, loaded);
             await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), cancellationToken);
+        }
+        if (strays.Count > 0)
+        {
+            _ = MoveAsync(strays);
         }
         Pump();
     }
@@ -250,25 +266,46 @@ internal sealed partial class QueuePartitionGrain(
         }
         _reconciledAt = now;
         var (queue, index) = QueueTopology.ParsePartitionKey(_key);
-        var added = Adopt(await store.LoadPartitionAsync(queue, index), now);
+        var strays = new List<TaskInfo>();
+        var added = Adopt(await store.LoadPartitionAsync(queue, index), now, strays);
         if (added > 0)
         {
             LogReconciled(_name, index, added);
+        }
+        if (added + strays.Count > 0)
+        {
             await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        if (strays.Count > 0)
+        {
+            await MoveAsync(strays);
         }
         Pump();
     }
 
     /// <summary>
     /// Takes table rows this partition does not hold yet: a running one gets its slot back with a lease check due now
-    /// (its holder may be gone), a pending one goes into the index. Returns how many were taken.
+    /// (its holder may be gone), a pending one goes into the index. A pending row that belongs to another partition under
+    /// the queue's partition count (stored before the count changed) goes to <paramref name="strays"/> instead, out of the
+    /// index, to be moved there. Returns how many were taken.
     /// </summary>
-    private int Adopt(IReadOnlyList<TaskInfo> rows, DateTimeOffset now)
+    private int Adopt(IReadOnlyList<TaskInfo> rows, DateTimeOffset now, List<TaskInfo> strays)
     {
         var adopted = 0;
         foreach (var row in rows)
         {
-            if (_running.ContainsKey(row.Id) || _queue.Contains(row.Id))
+            if (_running.ContainsKey(row.Id))
+            {
+                continue;
+            }
+            if (row.Status != TaskStatus.Running && topology.PartitionOf(_name, row.Id) != _index)
+            {
+                _queue.Remove(row.Id);
+                ForgetRow(row.Id);
+                strays.Add(row);
+                continue;
+            }
+            if (_queue.Contains(row.Id))
             {
                 continue;
             }
@@ -285,10 +322,65 @@ internal sealed partial class QueuePartitionGrain(
         return adopted;
     }
 
+    /// <summary>
+    /// Moves pending rows to the partitions they belong to under the queue's partition count (compare-and-set: a row a
+    /// task grain changed meanwhile stays, for the next reconcile), then hands each moved task to its new partition.
+    /// This keeps the queue's limit when its partition count changes: a partition beyond the new count runs nothing, and a
+    /// task runs under the share of the partition it belongs to. Failures wait for the next reconcile (the reminder).
+    /// </summary>
+    private async Task MoveAsync(List<TaskInfo> rows)
+    {
+        try
+        {
+            var moved = await store.MovePartitionAsync([.. rows.Select(r => (r, topology.PartitionOf(_name, r.Id)))]);
+            LogMoved(_name, _index, moved.Count, rows.Count);
+            foreach (var chunk in moved.Chunk(HandOverChunk))
+            {
+                await Task.WhenAll(chunk.Select(r => references.Partition(_name, r.Partition).Enqueue(QueueEntry.Of(r))));
+            }
+        }
+        catch (Exception ex)
+        {
+            LogMoveFailed(ex, _name, _index, rows.Count);
+        }
+    }
+
+    /// <summary>A retired partition got tasks after its load (a retry, a lease that came back, a task grain's stale
+    /// address): moves them on, reading their rows.</summary>
+    private async Task MoveQueuedAsync()
+    {
+        _moving = true;
+        try
+        {
+            var ids = _queue.TakeAll();
+            ids.ForEach(ForgetRow);
+            IReadOnlyList<TaskInfo> rows;
+            try
+            {
+                rows = await store.GetManyAsync(ids);
+            }
+            catch (Exception ex)
+            {
+                LogMoveFailed(ex, _name, _index, ids.Count);
+                await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                return;
+            }
+            await MoveAsync([.. rows.Where(r => r.Partition == _index && r.Status is TaskStatus.Scheduled or TaskStatus.Queued or TaskStatus.Retrying)]);
+        }
+        finally
+        {
+            _moving = false;
+        }
+    }
+
     /// <summary>Starts what may start, then arms the timer for the next due time or lease check.</summary>
     private void Pump()
     {
         var now = time.GetUtcNow();
+        if (_retired && !_moving && _queue.ReadyCount + _queue.ScheduledCount > 0)
+        {
+            _ = MoveQueuedAsync();
+        }
         _queue.Promote(now);
         foreach (var (id, slot) in _running.Where(r => r.Value.CheckAt <= now).ToList())
         {
@@ -989,6 +1081,12 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), when to check its lease, and
     /// the row of an attempt the batch path started (so its outcome needs no read).</summary>
     private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt, TaskInfo? Row = null);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition}: moved {Moved} of {Count} pending tasks stored before the queue's partition count changed to the partitions they belong to now")]
+    private partial void LogMoved(string queue, int partition, int moved, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Queue {Queue} partition {Partition}: moving {Count} tasks to the partitions they belong to failed; the next reconcile tries again")]
+    private partial void LogMoveFailed(Exception ex, string queue, int partition, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition} reloaded {Count} pending and running tasks")]
     private partial void LogReloaded(string queue, int partition, int count);

@@ -82,6 +82,19 @@ internal sealed class ReadyQueue
         return taken.ConvertAll(t => t.Id);
     }
 
+    /// <summary>Removes every entry, ready and scheduled, and returns their ids.</summary>
+    public List<string> TakeAll()
+    {
+        var ids = new List<string>(_readySeq.Count + _scheduledIndex.Count);
+        ids.AddRange(_readySeq.Keys);
+        ids.AddRange(_scheduledIndex.Keys);
+        _ready.Clear();
+        _readySeq.Clear();
+        _scheduled.Clear();
+        _scheduledIndex.Clear();
+        return ids;
+    }
+
     /// <summary>Moves tasks due by <paramref name="now"/> to the ready heap.</summary>
     public void Promote(DateTimeOffset now)
     {

@@ -32,6 +32,11 @@ public interface ITaskStore
     /// <summary>A partition's scheduled, queued, retrying and running tasks.</summary>
     Task<IReadOnlyList<TaskInfo>> LoadPartitionAsync(string queue, int partition, CancellationToken cancellationToken = default);
 
+    /// <summary>Moves pending tasks (scheduled, queued, retrying) to another partition of their queue, each only if its
+    /// stored version is the one given (the move bumps it); returns the rows moved, with their new partition and version.
+    /// A row that changed meanwhile or is no longer pending stays where it is.</summary>
+    Task<IReadOnlyList<TaskInfo>> MovePartitionAsync(IReadOnlyList<(TaskInfo Row, int Partition)> moves, CancellationToken cancellationToken = default);
+
     /// <summary>Partitions that hold pending or running tasks (recovery wakes them at start).</summary>
     Task<IReadOnlyList<(string Queue, int Partition)>> ActivePartitionsAsync(CancellationToken cancellationToken = default);
 

@@ -170,6 +170,47 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
             },
             cancellationToken);
 
+    /// <summary>Moves one pending row to another partition of its queue, compare-and-set on the version, which it bumps.</summary>
+    internal const string MovePartitionSql =
+        "UPDATE omni_tasks SET partition = @partition, version = @version WHERE id = @id AND version = @expected_version " +
+        "AND status IN ('scheduled', 'queued', 'retrying')";
+
+    public async Task<IReadOnlyList<TaskInfo>> MovePartitionAsync(IReadOnlyList<(TaskInfo Row, int Partition)> moves,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(moves);
+        // Beside the group commit: rows change partition only after the queue's partition count changed, a rare sweep.
+        // One transaction, so a crash leaves each row either where it was or where it belongs, never half-moved.
+        var moved = new List<TaskInfo>(moves.Count);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var (row, partition) in moves)
+            {
+                // A command a row: Npgsql auto-prepares a statement after a few runs, and a prepared command whose
+                // parameters were cleared and added again kept sending the earlier values.
+                await using var cmd = connection.CreateCommand();
+                cmd.Transaction = transaction;
+                cmd.CommandText = MovePartitionSql;
+                Add(cmd, "@partition", partition);
+                Add(cmd, "@version", row.Version + 1);
+                Add(cmd, "@id", row.Id);
+                Add(cmd, "@expected_version", row.Version);
+                if (await cmd.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    moved.Add(row with { Partition = partition, Version = row.Version + 1 });
+                }
+            }
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbException ex)
+        {
+            throw new StorageUnavailableException($"The task store could not move tasks between partitions: {ex.Message}");
+        }
+        return moved;
+    }
+
     public async Task<IReadOnlyList<(string Queue, int Partition)>> ActivePartitionsAsync(CancellationToken cancellationToken = default)
     {
         var result = new List<(string, int)>();

@@ -82,18 +82,22 @@ public abstract class TaskClusterFixture(TempDatabase database) : IAsyncLifetime
         services.AddAction<Tasks.GreetAction>("test-greet");
     }
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() =>
+        _cluster = await DeployAsync(CommonSettings.Concat(await TestStorage.PrepareAsync(database)), Probe);
+
+    /// <summary>Deploys one silo composed like the real one with <paramref name="settings"/> (later keys win) and the test actions.</summary>
+    public static async Task<InProcessTestCluster> DeployAsync(IEnumerable<KeyValuePair<string, string?>> settings, Probe probe)
     {
-        var settings = CommonSettings.Concat(await TestStorage.PrepareAsync(database));
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOmniActors(configuration);
-            AddTestActions(silo.Services, Probe);
+            AddTestActions(silo.Services, probe);
         });
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     public async Task DisposeAsync()
