@@ -29,7 +29,10 @@ public static class OmniActorsSiloExtensions
         var services = silo.Services;
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section))
+            .PostConfigure<IOptions<StorageOptions>>((queues, storage) => queues.DefaultPartitions ??=
+                storage.Value.IsPostgres ? QueueOptions.ServerDefaultPartitions : QueueOptions.SqliteDefaultPartitions)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueStatusOptions>().Bind(configuration.GetSection(QueueStatusOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunnerOptions>().Bind(configuration.GetSection(RunnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Breakers.BreakerOptions>().Bind(configuration.GetSection(Breakers.BreakerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -11,8 +11,17 @@ public sealed class QueueOptions
     /// <summary>Cluster-wide running tasks per queue when the queue has no setting of its own.</summary>
     [Range(1, 100_000)] public int DefaultConcurrency { get; set; } = 64;
 
-    /// <summary>Partitions per queue (each a grain dispatching its share of the concurrency).</summary>
-    [Range(1, 1024)] public int DefaultPartitions { get; set; } = 4;
+    /// <summary>Partitions per queue (each a grain dispatching its share of the concurrency). Unset, it follows the
+    /// storage: <see cref="SqliteDefaultPartitions"/> for the embedded SQLite file (one silo, where every partition cycle
+    /// costs the same however few tasks it carries) and <see cref="ServerDefaultPartitions"/> for PostgreSQL (a cluster,
+    /// where a queue's partitions spread its dispatch over the silos).</summary>
+    [Range(1, 1024)] public int? DefaultPartitions { get; set; }
+
+    /// <summary>The default partition count on SQLite.</summary>
+    public const int SqliteDefaultPartitions = 1;
+
+    /// <summary>The default partition count on PostgreSQL.</summary>
+    public const int ServerDefaultPartitions = 4;
 
     /// <summary>Ready tasks a partition keeps warm when their grains start them (tasks with dependencies, an approval or a
     /// breaker): beyond this backlog, or in a paused queue, such a queued task's grain deactivates until dispatched and

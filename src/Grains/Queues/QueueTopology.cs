@@ -19,7 +19,7 @@ public sealed class QueueTopology(IOptions<QueueOptions> options)
     /// <summary>How many partitions the queue has.</summary>
     public int PartitionsOf(string queue)
     {
-        var configured = _options.Items.TryGetValue(queue, out var s) && s.Partitions is { } p ? p : _options.DefaultPartitions;
+        var configured = _options.Items.TryGetValue(queue, out var s) && s.Partitions is { } p ? p : _options.DefaultPartitions ?? QueueOptions.ServerDefaultPartitions;
         return Math.Max(1, Math.Min(configured, ConcurrencyOf(queue)));
     }
 

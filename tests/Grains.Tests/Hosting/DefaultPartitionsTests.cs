@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OmniActors.Queues;
+using OmniActors.Silo.Hosting;
+
+namespace OmniActors.Tests.Hosting;
+
+/// <summary>A queue's partition count follows the storage unless it is set: one on the embedded SQLite file (a lone
+/// silo), four on PostgreSQL (a cluster spreading a queue's dispatch over its silos).</summary>
+public sealed class DefaultPartitionsTests
+{
+    [Theory]
+    [InlineData(null, null, null, 1)]
+    [InlineData("PostgreSql", null, null, 4)]
+    [InlineData(null, "3", null, 3)]
+    [InlineData("PostgreSql", "2", null, 2)]
+    [InlineData(null, null, "5", 5)]
+    [InlineData("PostgreSql", "2", "6", 6)]
+    public void A_queue_has_one_partition_on_sqlite_and_four_on_postgresql_unless_configured(
+        string? provider, string? defaultPartitions, string? queuePartitions, int expected)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        var settings = new Dictionary<string, string?>
+        {
+            ["OmniActors:Queues:DefaultPartitions"] = defaultPartitions,
+            ["OmniActors:Queues:Items:emails:Partitions"] = queuePartitions,
+        };
+        if (provider is not null)
+        {
+            settings["OmniActors:Storage:Provider"] = provider;
+            settings["OmniActors:Storage:ConnectionString"] = "Host=127.0.0.1;Username=omni;Password=omni;Database=omni";
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.UseOmniActorsSilo();
+        using var host = builder.Build();
+
+        var topology = host.Services.GetRequiredService<QueueTopology>();
+
+        Assert.Equal(expected, topology.PartitionsOf("emails"));
+        Assert.Equal(64, Enumerable.Range(0, expected).Sum(i => topology.ShareOf("emails", i)));
+    }
+}
