@@ -74,6 +74,12 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>A pass moving this retired partition's queued tasks is under way.</summary>
     private bool _moving;
+
+    /// <summary>Tasks moved here from this partition whose new partition has not been told yet (its call failed).</summary>
+    private readonly List<TaskInfo> _handOvers = [];
+
+    /// <summary>A move did not settle: the recovery reminder stays until a reconcile finds nothing left to move.</summary>
+    private bool _unsettled;
     private readonly int _warmBacklog = queueOptions.Value.WarmBacklog;
     private readonly TimeSpan _warmHorizon = queueOptions.Value.WarmHorizon;
     private bool _paused;
@@ -239,8 +245,14 @@ internal sealed partial class QueuePartitionGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        if (_unsettled)
+        {
+            // Retry the hand-overs, and let the reconcile find rows a move left here; settled once it finds none.
+            _unsettled = !await HandOverAsync();
+            _reconciledAt = DateTimeOffset.MinValue;
+        }
         await ReconcileAsync();
-        if (_queue.ReadyCount + _queue.ScheduledCount + _running.Count == 0)
+        if (_queue.ReadyCount + _queue.ScheduledCount + _running.Count == 0 && !_unsettled)
         {
             // Nothing left to recover: stop the safety net until work arrives again.
             var reminder = await this.GetReminder(RecoveryReminder);
@@ -326,50 +338,103 @@ internal sealed partial class QueuePartitionGrain(
     /// Moves pending rows to the partitions they belong to under the queue's partition count (compare-and-set: a row a
     /// task grain changed meanwhile stays, for the next reconcile), then hands each moved task to its new partition.
     /// This keeps the queue's limit when its partition count changes: a partition beyond the new count runs nothing, and a
-    /// task runs under the share of the partition it belongs to. Failures wait for the next reconcile (the reminder).
+    /// task runs under the share of the partition it belongs to. Whatever did not settle (a failed write, a lost
+    /// compare-and-set, a hand-over that failed) keeps the recovery reminder registered: its reconcile finds the rows
+    /// still stored here, and it retries the hand-overs.
     /// </summary>
     private async Task MoveAsync(List<TaskInfo> rows)
     {
+        var settled = false;
         try
         {
             var moved = await store.MovePartitionAsync([.. rows.Select(r => (r, topology.PartitionOf(_name, r.Id)))]);
             LogMoved(_name, _index, moved.Count, rows.Count);
-            foreach (var chunk in moved.Chunk(HandOverChunk))
-            {
-                await Task.WhenAll(chunk.Select(r => references.Partition(_name, r.Partition).Enqueue(QueueEntry.Of(r))));
-            }
+            _handOvers.AddRange(moved);
+            settled = moved.Count == rows.Count;
         }
         catch (Exception ex)
         {
             LogMoveFailed(ex, _name, _index, rows.Count);
         }
+        settled &= await HandOverAsync();
+        if (!settled)
+        {
+            await KeepReminderAsync();
+        }
+    }
+
+    /// <summary>Tells the new partitions of moved tasks about them; true when every hand-over so far went through.</summary>
+    private async Task<bool> HandOverAsync()
+    {
+        var pending = _handOvers.ToList();
+        _handOvers.Clear();
+        foreach (var chunk in pending.Chunk(HandOverChunk))
+        {
+            var calls = chunk.Select(r => references.Partition(_name, r.Partition).Enqueue(QueueEntry.Of(r))).ToList();
+            try
+            {
+                await Task.WhenAll(calls);
+            }
+            catch (Exception ex)
+            {
+                LogMoveFailed(ex, _name, _index, chunk.Length);
+                _handOvers.AddRange(chunk.Where((_, i) => !calls[i].IsCompletedSuccessfully));
+            }
+        }
+        return _handOvers.Count == 0;
+    }
+
+    /// <summary>Keeps the recovery reminder while moves are unsettled (never throws: it runs from fire-and-forget paths).</summary>
+    private async Task KeepReminderAsync()
+    {
+        _unsettled = true;
+        try
+        {
+            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        }
+        catch (Exception ex)
+        {
+            LogMoveFailed(ex, _name, _index, 0);
+        }
     }
 
     /// <summary>A retired partition got tasks after its load (a retry, a lease that came back, a task grain's stale
-    /// address): moves them on, reading their rows.</summary>
+    /// address): moves them on, reading their rows. Tasks handed over meanwhile get the next pass.</summary>
     private async Task MoveQueuedAsync()
     {
         _moving = true;
+        var read = false;
         try
         {
             var ids = _queue.TakeAll();
             ids.ForEach(ForgetRow);
-            IReadOnlyList<TaskInfo> rows;
+            var rows = new List<TaskInfo>(ids.Count);
             try
             {
-                rows = await store.GetManyAsync(ids);
+                foreach (var chunk in ids.Chunk(HandOverChunk))
+                {
+                    rows.AddRange(await store.GetManyAsync(chunk));
+                }
+                read = true;
             }
             catch (Exception ex)
             {
+                // The ids left memory; the reminder's reconcile finds their rows, still stored in this partition.
                 LogMoveFailed(ex, _name, _index, ids.Count);
-                await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-                return;
+                await KeepReminderAsync();
             }
-            await MoveAsync([.. rows.Where(r => r.Partition == _index && r.Status is TaskStatus.Scheduled or TaskStatus.Queued or TaskStatus.Retrying)]);
+            if (read)
+            {
+                await MoveAsync([.. rows.Where(r => r.Partition == _index && r.Status is TaskStatus.Scheduled or TaskStatus.Queued or TaskStatus.Retrying)]);
+            }
         }
         finally
         {
             _moving = false;
+        }
+        if (read)
+        {
+            Pump();
         }
     }
 
