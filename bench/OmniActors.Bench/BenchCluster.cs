@@ -107,7 +107,9 @@ internal sealed class BenchCluster : IAsyncDisposable
                 Sample(text, "omniactors_storage_commits_total", "store=\"tasks\""),
                 Sample(text, "omniactors_storage_rows_total", "store=\"tasks\""),
                 Sample(text, "dotnet_jit_compilation_time_seconds_total", null),
-                silo.CpuTime()));
+                silo.CpuTime(),
+                Sample(text, "omniactors_storage_commit_time_seconds_total", "store=\"tasks\""),
+                System.Diagnostics.Stopwatch.GetTimestamp()));
         }
         return counters;
 

@@ -193,6 +193,11 @@ internal static class Benches
             figures.Add(new(bench, "rows_per_commit", rows / commits, "rows", n, concurrency, shape));
             figures.Add(new(bench, "commits_per_task", commits / Math.Max(times.Count, 1), "commits", n, concurrency, shape));
         }
+        if (SiloCounters.WriterBusy(start.Before, after) is { } busy)
+        {
+            // Whether the writer bounds the rate: the busiest silo's time committing over the measurement's wall time.
+            figures.Add(new(bench, "writer_busy", busy, "%", n, concurrency, shape));
+        }
         if (cluster.Silos.Count > 1)
         {
             // Where the work could run: a queue partition dispatches to the runner of its own silo, and the intake (a

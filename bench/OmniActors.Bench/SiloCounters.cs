@@ -4,10 +4,30 @@ namespace OmniActors.Bench;
 /// What the bench reads off one silo's <c>/metrics</c> at a moment: its task store's group commits and the rows they carried
 /// (null for a build without them, an older one run with <c>--silo</c>) and the time its JIT spent compiling (the runtime's
 /// <c>dotnet.jit.compilation.time</c>; null for a build that does not export the runtime's meter), with the silo's CPU time
-/// read beside them.
+/// read beside them, and the time its task store spent committing (null for a build without it) with the moment of reading.
 /// </summary>
-internal sealed record SiloCounters(double? Commits, double? Rows, double? JitSeconds, TimeSpan Cpu)
+internal sealed record SiloCounters(double? Commits, double? Rows, double? JitSeconds, TimeSpan Cpu, double? CommitSeconds = null, long At = 0)
 {
+    /// <summary>
+    /// The busiest silo's task-store writer between two readings: its time committing over the wall time between them, in
+    /// percent. Near 100 the writer bounds the rate; well below, the work waits on something else (hand-offs, a serial
+    /// cycle). Null when a silo does not export the time.
+    /// </summary>
+    public static double? WriterBusy(IReadOnlyList<SiloCounters> before, IReadOnlyList<SiloCounters> after)
+    {
+        double? busiest = null;
+        for (var i = 0; i < before.Count; i++)
+        {
+            if (before[i].CommitSeconds is not { } c0 || after[i].CommitSeconds is not { } c1)
+            {
+                return null;
+            }
+            var wall = System.Diagnostics.Stopwatch.GetElapsedTime(before[i].At, after[i].At).TotalSeconds;
+            busiest = Math.Max(busiest ?? 0, 100 * (c1 - c0) / Math.Max(wall, 0.001));
+        }
+        return busiest;
+    }
+
     /// <summary>Commits and rows written between two readings, summed over the silos; null when a silo lacks them or none committed.</summary>
     public static (double Commits, double Rows)? CommitsBetween(IReadOnlyList<SiloCounters> before, IReadOnlyList<SiloCounters> after)
     {

@@ -51,6 +51,9 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
     /// <summary>Commits, rows written and pipelined flushes to disk so far.</summary>
     public (long Commits, long Rows, long Flushes) WriteCounters => (_committer.Commits, _committer.Rows, _committer.Flushes);
 
+    /// <summary>Time the group commit spent committing so far (<see cref="GroupCommitter{TItem, TResult}.CommitTime"/>).</summary>
+    public TimeSpan CommitTime => _committer.CommitTime;
+
     /// <summary>Makes every transaction committed so far durable; called only by a store built with flushAfterCommit.</summary>
     protected virtual void FlushCommits() => throw new NotSupportedException("This store's commits reach the disk on their own.");
 

@@ -7,7 +7,7 @@ namespace OmniActors.Storage;
 
 /// <summary>
 /// The group commits of this silo's stores as counters (<c>OmniActors.Storage</c> meter, tagged <c>store</c>: <c>tasks</c>
-/// or <c>events</c>): transactions committed, rows written and, on SQLite, flushes of the log after commit. Rows over
+/// or <c>events</c>): transactions committed, rows written, the time spent committing and, on SQLite, flushes of the log after commit. Rows over
 /// commits is the mean group size: how much each commit (a round trip and a flush) is shared. Read at scrape time
 /// from the stores' own counts, so the write path pays nothing for them.
 /// </summary>
@@ -31,11 +31,26 @@ public sealed class StorageMetrics : ILifecycleParticipant<ISiloLifecycle>
             description: "Writes committed by a store's group commit (rows or statements)");
         meter.CreateObservableCounter("omniactors.storage.flushes", () => Observe(c => c.Flushes),
             description: "Flushes of the SQLite log done after commit, beside the next one (0 when SQLite flushes inside each commit)");
+        meter.CreateObservableCounter("omniactors.storage.commit_time", ObserveCommitTime, unit: "s",
+            description: "Time a store's group commit spent committing (summed over its writers, flushes after commit apart): " +
+                         "over wall time, how busy its writer is");
     }
 
     /// <summary>Nothing to do in the lifecycle: taking part makes the silo create the counters at start, before any scrape.</summary>
     public void Participate(ISiloLifecycle observer)
     {
+    }
+
+    private IEnumerable<Measurement<double>> ObserveCommitTime()
+    {
+        if (_services.GetService<ITaskStore>() is SqlTaskStore tasks)
+        {
+            yield return new Measurement<double>(tasks.CommitTime.TotalSeconds, new KeyValuePair<string, object?>("store", "tasks"));
+        }
+        if (_services.GetService<EventDatabase>() is { } events)
+        {
+            yield return new Measurement<double>(events.CommitTime.TotalSeconds, new KeyValuePair<string, object?>("store", "events"));
+        }
     }
 
     private IEnumerable<Measurement<long>> Observe(Func<(long Commits, long Rows, long Flushes), long> pick)

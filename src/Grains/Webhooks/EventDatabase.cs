@@ -74,6 +74,9 @@ public sealed class EventDatabase : IAsyncDisposable
         ? (_background.Commits, _background.Rows, _background.Flushes)
         : (_background.Commits + _urgent.Commits, _background.Rows + _urgent.Rows, _background.Flushes + _urgent.Flushes);
 
+    /// <summary>Time the group commits spent committing so far, over both lanes.</summary>
+    internal TimeSpan CommitTime => _urgent == _background ? _background.CommitTime : _background.CommitTime + _urgent.CommitTime;
+
     /// <summary>True on PostgreSQL (some statements differ in syntax).</summary>
     public bool IsPostgres => _postgres is not null;
 

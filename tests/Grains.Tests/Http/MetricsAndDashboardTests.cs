@@ -78,7 +78,7 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
     }
 
     [Fact]
-    public async Task The_stores_group_commits_are_counted_with_their_rows_and_flushes()
+    public async Task The_stores_group_commits_are_counted_with_their_rows_flushes_and_time()
     {
         var queue = Api.UniqueQueue("stored");
         var before = await ScrapeAsync();
@@ -97,7 +97,10 @@ public sealed class MetricsAndDashboardTests(SiloApiFactory factory) : IDisposab
         var commits = Delta(after, "omniactors_storage_commits_total");
         var rows = Delta(after, "omniactors_storage_rows_total");
         var flushes = Delta(after, "omniactors_storage_flushes_total");
+        var committing = Delta(after, "omniactors_storage_commit_time_seconds_total");
         Assert.InRange(commits, 1, rows);
+        // The writer was busy for some of it, and for no longer than the test has run.
+        Assert.InRange(committing, double.Epsilon, Api.Deadline.TotalSeconds);
         // The test silos run SQLite with synchronous=NORMAL (TestStorage): no group commit flushes the log, and the
         // counter says so (SqliteTaskStoreTests count the flushes under FULL).
         Assert.Equal(0, flushes);
