@@ -41,27 +41,22 @@ public sealed class StorageMetrics : ILifecycleParticipant<ISiloLifecycle>
     {
     }
 
-    private IEnumerable<Measurement<double>> ObserveCommitTime()
-    {
-        if (_services.GetService<ITaskStore>() is SqlTaskStore tasks)
-        {
-            yield return new Measurement<double>(tasks.CommitTime.TotalSeconds, new KeyValuePair<string, object?>("store", "tasks"));
-        }
-        if (_services.GetService<EventDatabase>() is { } events)
-        {
-            yield return new Measurement<double>(events.CommitTime.TotalSeconds, new KeyValuePair<string, object?>("store", "events"));
-        }
-    }
+    private IEnumerable<Measurement<double>> ObserveCommitTime() =>
+        ObserveStores(t => t.CommitTime.TotalSeconds, e => e.CommitTime.TotalSeconds);
 
-    private IEnumerable<Measurement<long>> Observe(Func<(long Commits, long Rows, long Flushes), long> pick)
+    private IEnumerable<Measurement<long>> Observe(Func<(long Commits, long Rows, long Flushes), long> pick) =>
+        ObserveStores(t => pick(t.WriteCounters), e => pick(e.WriteCounters));
+
+    /// <summary>One measurement a store of this silo: the task store and the event store, tagged by <c>store</c>.</summary>
+    private IEnumerable<Measurement<T>> ObserveStores<T>(Func<SqlTaskStore, T> tasks, Func<EventDatabase, T> events) where T : struct
     {
-        if (_services.GetService<ITaskStore>() is SqlTaskStore tasks)
+        if (_services.GetService<ITaskStore>() is SqlTaskStore taskStore)
         {
-            yield return new Measurement<long>(pick(tasks.WriteCounters), new KeyValuePair<string, object?>("store", "tasks"));
+            yield return new Measurement<T>(tasks(taskStore), new KeyValuePair<string, object?>("store", "tasks"));
         }
-        if (_services.GetService<EventDatabase>() is { } events)
+        if (_services.GetService<EventDatabase>() is { } eventStore)
         {
-            yield return new Measurement<long>(pick(events.WriteCounters), new KeyValuePair<string, object?>("store", "events"));
+            yield return new Measurement<T>(events(eventStore), new KeyValuePair<string, object?>("store", "events"));
         }
     }
 }
