@@ -180,6 +180,9 @@ public interface ISiloProbeGrain : IGrainWithGuidKey
     [Alias("Silo")] Task<SiloAddress> Silo();
 }
 
+/// <remarks>Random placement: Orleans' default (resource-optimized) may put every activation on the silo that looked
+/// least loaded at its last sample, so under a busy CI machine all 100 probes once landed on one silo of two.</remarks>
+[Orleans.Placement.RandomPlacement]
 public sealed class SiloProbeGrain(ILocalSiloDetails silo) : Grain, ISiloProbeGrain
 {
     public Task<SiloAddress> Silo() => Task.FromResult(silo.SiloAddress);
