@@ -54,6 +54,7 @@ internal sealed partial class QueuePartitionGrain(
     private const int ReadAhead = 256;
 
     private const string RecoveryReminder = "recover";
+    private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMinutes(1);
 
     /// <summary>Moved tasks handed to their new partitions at once.</summary>
     private const int HandOverChunk = 500;
@@ -126,7 +127,7 @@ internal sealed partial class QueuePartitionGrain(
         if (loaded + strays.Count > 0)
         {
             LogReloaded(_name, index, loaded);
-            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1), cancellationToken);
+            await RegisterRecoveryAsync(cancellationToken);
         }
         if (strays.Count > 0)
         {
@@ -286,7 +287,7 @@ internal sealed partial class QueuePartitionGrain(
         }
         if (added + strays.Count > 0)
         {
-            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await RegisterRecoveryAsync();
         }
         if (strays.Count > 0)
         {
@@ -310,7 +311,7 @@ internal sealed partial class QueuePartitionGrain(
             {
                 continue;
             }
-            if (row.Status != TaskStatus.Running && topology.PartitionOf(_name, row.Id) != _index)
+            if (row.Status.IsPending() && topology.PartitionOf(_name, row.Id) != _index)
             {
                 _queue.Remove(row.Id);
                 ForgetRow(row.Id);
@@ -384,13 +385,17 @@ internal sealed partial class QueuePartitionGrain(
         return _handOvers.Count == 0;
     }
 
+    /// <summary>The safety net: a reminder each minute that reconciles with the table, while this partition holds work.</summary>
+    private Task<IGrainReminder> RegisterRecoveryAsync(CancellationToken cancellationToken = default) =>
+        this.RegisterOrUpdateReminder(RecoveryReminder, RecoveryPeriod, RecoveryPeriod, cancellationToken);
+
     /// <summary>Keeps the recovery reminder while moves are unsettled (never throws: it runs from fire-and-forget paths).</summary>
     private async Task KeepReminderAsync()
     {
         _unsettled = true;
         try
         {
-            await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await RegisterRecoveryAsync();
         }
         catch (Exception ex)
         {
@@ -425,7 +430,7 @@ internal sealed partial class QueuePartitionGrain(
             }
             if (read)
             {
-                await MoveAsync([.. rows.Where(r => r.Partition == _index && r.Status is TaskStatus.Scheduled or TaskStatus.Queued or TaskStatus.Retrying)]);
+                await MoveAsync([.. rows.Where(r => r.Partition == _index && r.Status.IsPending())]);
             }
         }
         finally
