@@ -33,6 +33,16 @@ public sealed class QueueOptions
     /// payload size. 64 MiB holds ~90,000 rows of small payloads; 0 holds none (every claim reads its rows).</summary>
     [Range(0, long.MaxValue)] public long WarmRowBytes { get; set; } = 64L << 20;
 
+    /// <summary>
+    /// Claims a second round of tasks while a partition's attempts are this short on average (a moving mean of the time from
+    /// hand-off to report): the claims are stored while the attempts before them run, so the next attempt starts the moment a
+    /// slot frees instead of after the commit that records the end and the next start. Running attempts stay within the
+    /// queue's limit; the tasks claimed ahead read "running" (started_at set, attempt counted) for the time they wait for a
+    /// slot, at most about one attempt of this length. Longer attempts gain little and are not claimed ahead; zero turns
+    /// claiming ahead off.
+    /// </summary>
+    public TimeSpan ClaimAheadBelow { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>A task due later than this is not kept warm.</summary>
     public TimeSpan WarmHorizon { get; set; } = TimeSpan.FromSeconds(10);
 

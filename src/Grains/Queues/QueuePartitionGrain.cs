@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OmniActors.Actions;
@@ -52,6 +53,10 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>Rows of the next ready tasks read with a claim's missing rows (see <see cref="ReadRowsAsync"/>).</summary>
     private const int ReadAhead = 256;
+
+    /// <summary>Tries to store a round of reported outcomes, and the first wait between tries (doubling up to 5 s).</summary>
+    private const int MaxOutcomeTries = 8;
+    private static readonly TimeSpan RetryOutcomesAfter = TimeSpan.FromMilliseconds(100);
 
     private const string RecoveryReminder = "recover";
     private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMinutes(1);
@@ -110,6 +115,15 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Tasks whose grain waits for their end.</summary>
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
+    /// <summary>Claims stored (attempt counted, lease held) and waiting for a slot, in claim order; an entry whose slot no
+    /// longer holds its token (cancelled, its lease lost) is skipped.</summary>
+    private readonly Queue<(string Id, long Token)> _ahead = new();
+
+    /// <summary>Moving mean of this partition's batch-path attempts, hand-off to report, in stopwatch ticks (0: none seen yet).</summary>
+    private double _attemptTicks;
+
+    private readonly long _claimAheadBelow = (long)(queueOptions.Value.ClaimAheadBelow.TotalSeconds * Stopwatch.Frequency);
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
@@ -136,14 +150,21 @@ internal sealed partial class QueuePartitionGrain(
         Pump();
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _deactivating = true;
         gauges.Forget(_key);
         _rows.Clear();
         warmRows.Give(_rowBytes);
         _rowBytes = 0;
-        return Task.CompletedTask;
+        // Claims stored ahead never ran: back to the queue, not counted, for the next activation to load. (Should this
+        // fail, their leases lapse and the next activation's lease checks requeue them.)
+        var ahead = _running.Values.Where(s => s.Phase == SlotPhase.Ahead).Select(s => s.Row!).ToList();
+        _ahead.Clear();
+        if (ahead.Count > 0)
+        {
+            await RequeueUnstartedAsync(ahead);
+        }
     }
 
     public Task<bool> Enqueue(QueueEntry entry)
@@ -198,11 +219,12 @@ internal sealed partial class QueuePartitionGrain(
     {
         var now = time.GetUtcNow();
         Trim(now);
+        var ahead = AheadCount();
         return Task.FromResult(new PartitionStats
         {
-            Ready = _queue.ReadyCount,
+            Ready = _queue.ReadyCount + ahead,
             Scheduled = _queue.ScheduledCount,
-            Running = _running.Count,
+            Running = _running.Count - ahead,
             Share = _share,
             Succeeded = _succeeded,
             Failed = _failed,
@@ -457,11 +479,13 @@ internal sealed partial class QueuePartitionGrain(
             _running[id] = slot with { CheckAt = DateTimeOffset.MaxValue };
             _ = CheckLeaseAsync(id, slot.Token);
         }
+        HandAhead();
         List<(string Id, long Token)>? claim = null;
-        while (!_paused && now >= _holdUntil && runner.Accepting && _running.Count < _share && _queue.TryDequeue(out var taskId))
+        var room = _share + ClaimAhead();
+        while (!_paused && now >= _holdUntil && runner.Accepting && _running.Count < room && _queue.TryDequeue(out var taskId))
         {
             var token = ++_dispatches;
-            _running[taskId] = new Slot(token, 0, DateTimeOffset.MaxValue);
+            _running[taskId] = new Slot(token, 0, DateTimeOffset.MaxValue, Phase: SlotPhase.Claiming);
             (claim ??= []).Add((taskId, token));
         }
         if (claim is not null)
@@ -477,7 +501,8 @@ internal sealed partial class QueuePartitionGrain(
     {
         if (!_deactivating)
         {
-            gauges.Report(_key, _name, _queue.ReadyCount, _queue.ScheduledCount, _running.Count);
+            var ahead = AheadCount();
+            gauges.Report(_key, _name, _queue.ReadyCount + ahead, _queue.ScheduledCount, _running.Count - ahead);
         }
     }
 
@@ -621,22 +646,7 @@ internal sealed partial class QueuePartitionGrain(
         }
         if (run is not null)
         {
-            try
-            {
-                await RunStartedAsync(run);
-            }
-            catch (Exception ex)
-            {
-                // The tasks are stored: never fail their enqueue now. Their lease checks settle what was not settled here.
-                LogClaimFailed(ex, _name, _index, run.Count);
-                foreach (var (id, token, _) in run)
-                {
-                    if (_running.TryGetValue(id, out var slot) && slot.Token == token)
-                    {
-                        _running[id] = slot with { CheckAt = time.GetUtcNow() + RetryAfterError };
-                    }
-                }
-            }
+            RunStarted(run);
         }
         Pump();
         return results;
@@ -675,63 +685,97 @@ internal sealed partial class QueuePartitionGrain(
         for (var i = 0; i < starts.Count; i++)
         {
             var token = ++_dispatches;
-            _running[starts[i].Id] = new Slot(token, 0, DateTimeOffset.MaxValue);
+            _running[starts[i].Id] = new Slot(token, 0, DateTimeOffset.MaxValue, Phase: SlotPhase.Claiming);
             starts[i] = starts[i] with { Token = token };
         }
         return starts;
     }
 
-    public async Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
+    /// <summary>
+    /// Takes the outcomes of attempts this partition handed out: their slots are free at once (the handlers have stopped)
+    /// and the next claims go out before the outcomes are stored, sharing their group commit. Answers once the outcomes are
+    /// taken, not stored, so the runner's next report never waits for this one's commit: the commit of one round of
+    /// outcomes overlaps the run of the next. Storing is this partition's job from here on (<see cref="StoreOutcomesAsync"/>).
+    /// </summary>
+    public Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
         var rows = new Dictionary<string, TaskInfo>(StringComparer.Ordinal);
-        List<string>? unknown = null;
         foreach (var r in reports)
         {
             if (_running.TryGetValue(r.TaskId, out var slot) && slot.Row is { } row && row.Attempt == r.Outcome.Attempt)
             {
                 rows[r.TaskId] = row;
-            }
-            else
-            {
-                (unknown ??= []).Add(r.TaskId);
+                ObserveAttempt(slot.HandedAt);
             }
         }
-        if (unknown is not null)
-        {
-            foreach (var row in await store.GetManyAsync(unknown))
-            {
-                rows[row.Id] = row;
-            }
-        }
-        // The handlers have stopped, so their slots are free now: the next claims go out before the outcomes are stored and
-        // share their group commit (one commit a cycle, not two in a row). An outcome whose write then fails leaves its row
-        // running, and the lease brings it back.
         foreach (var r in reports)
         {
             FreeSlot(r.TaskId, r.Outcome.Attempt);
         }
         Pump();
+        _ = StoreOutcomesAsync(reports, rows);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Stores reported outcomes (<see cref="TaskLifecycle"/> decides each), rows this partition did not hold read first. A
+    /// failed write is tried again from the stored rows, with backoff, as long as a report would have been; an outcome that
+    /// is never stored leaves its row running, and the lease brings the task back.
+    /// </summary>
+    private async Task StoreOutcomesAsync(IReadOnlyList<TaskOutcomeReport> reports, Dictionary<string, TaskInfo> rows)
+    {
         var outcomes = reports.ToDictionary(r => r.TaskId, r => r.Outcome, StringComparer.Ordinal);
-        var ended = await ApplyAsync(rows, (id, row) =>
+        var delay = RetryOutcomesAfter;
+        for (var attempt = 1; ; attempt++)
         {
-            var outcome = outcomes[id];
-            // A cancelled task stopped: its end is already stored (by the cancel), nothing to record.
-            return outcome.Kind == AttemptOutcomeKind.Cancelled && row.Status != TaskStatus.Running
-                ? null
-                : TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
-        });
-        var now = time.GetUtcNow();
-        foreach (var r in reports)
-        {
-            // Counted once stored, so the queue's figures never run ahead of what a get reads.
-            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
-            if (ended.TryGetValue(r.TaskId, out var after) && after.Status.IsPending())
+            try
             {
-                AddPending(after, now);
+                var unknown = reports.Where(r => !rows.ContainsKey(r.TaskId)).Select(r => r.TaskId).ToList();
+                if (unknown.Count > 0)
+                {
+                    foreach (var row in await store.GetManyAsync(unknown))
+                    {
+                        rows[row.Id] = row;
+                    }
+                }
+                var ended = await ApplyAsync(rows, (id, row) =>
+                {
+                    var outcome = outcomes[id];
+                    // A cancelled task stopped: its end is already stored (by the cancel), nothing to record.
+                    return outcome.Kind == AttemptOutcomeKind.Cancelled && row.Status != TaskStatus.Running
+                        ? null
+                        : TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
+                });
+                var now = time.GetUtcNow();
+                foreach (var r in reports)
+                {
+                    // Counted once stored, so the queue's figures never run ahead of what a get reads.
+                    Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
+                    if (ended.TryGetValue(r.TaskId, out var after) && after.Status.IsPending())
+                    {
+                        AddPending(after, now);
+                    }
+                }
+                break;
+            }
+            catch (Exception ex) when (attempt < MaxOutcomeTries && !_deactivating)
+            {
+                LogOutcomesRetry(ex, _name, _index, reports.Count, attempt);
+                rows.Clear(); // Read again: a write may have gone through before the failure.
+                await Task.Delay(delay, time);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+            catch (Exception ex)
+            {
+                LogOutcomesLost(ex, _name, _index, reports.Count);
+                break;
             }
         }
-        Pump();
+        if (!_deactivating)
+        {
+            Pump();
+        }
     }
 
     public Task Watch(string taskId)
@@ -746,7 +790,17 @@ internal sealed partial class QueuePartitionGrain(
 
     public Task CancelRunning(string taskId, int attempt)
     {
-        if (!runner.Cancel(taskId, attempt) && _running.TryGetValue(taskId, out var slot) && slot.Attempt == 0)
+        if (runner.Cancel(taskId, attempt) || !_running.TryGetValue(taskId, out var slot))
+        {
+            return Task.CompletedTask;
+        }
+        if (slot.Phase == SlotPhase.Ahead && slot.Attempt == attempt)
+        {
+            // Claimed ahead, never handed to the runner: the cancel is stored, so the slot is simply free.
+            _running.Remove(taskId);
+            Pump();
+        }
+        else if (slot.Attempt == 0)
         {
             // Its claim is stored but the runner has not been handed the attempt yet: it must not be.
             _cancelledBeforeStart.Add((taskId, attempt));
@@ -792,7 +846,9 @@ internal sealed partial class QueuePartitionGrain(
                 }
                 else if (row.DependsOn.Count > 0 || breakers.For(row.Action).Enabled)
                 {
-                    // Needs its dependencies' results or the action's breaker: its grain starts it.
+                    // Needs its dependencies' results or the action's breaker: its grain starts it (and the runner then
+                    // runs it outside this partition's hand-off, so it takes a slot of the share from now).
+                    _running[id] = _running[id] with { Phase = SlotPhase.Running };
                     _ = StartAsync(id, token);
                 }
                 else
@@ -823,7 +879,7 @@ internal sealed partial class QueuePartitionGrain(
             }
             if (run is not null)
             {
-                await RunStartedAsync(run);
+                RunStarted(run);
             }
         }
         catch (Exception ex)
@@ -844,14 +900,13 @@ internal sealed partial class QueuePartitionGrain(
     }
 
     /// <summary>
-    /// Hands attempts whose start is stored to this silo's runner, each under the slot its token holds. One cancelled
-    /// between its claim and now (the cancel is stored) never starts; if the silo began stopping meanwhile, the attempts
-    /// the runner refused go back to the queue, not counted.
+    /// Takes attempts whose start is stored: each waits under the slot its token holds until the share has room
+    /// (<see cref="HandAhead"/>), at once unless it was claimed ahead. One cancelled between its claim and now (the cancel
+    /// is stored) never starts.
     /// </summary>
-    private async Task RunStartedAsync(List<(string Id, long Token, TaskInfo Row)> started)
+    private void RunStarted(List<(string Id, long Token, TaskInfo Row)> started)
     {
         var now = time.GetUtcNow();
-        List<(string Id, TaskInfo Row)>? refused = null;
         foreach (var (id, token, row) in started)
         {
             if (_cancelledBeforeStart.Remove((id, row.Attempt)))
@@ -859,28 +914,101 @@ internal sealed partial class QueuePartitionGrain(
                 _running.Remove(id);
                 continue;
             }
-            _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row);
-            if (!runner.TryStart(RunRequest.For(row, partition: _key)))
-            {
-                (refused ??= []).Add((id, row));
-            }
+            _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row, SlotPhase.Ahead);
+            _ahead.Enqueue((id, token));
         }
-        if (refused is null)
+        HandAhead();
+    }
+
+    /// <summary>
+    /// Hands stored claims to this silo's runner while the share has room, oldest first. If the silo began stopping, the
+    /// attempts the runner refused go back to the queue, not counted.
+    /// </summary>
+    private void HandAhead()
+    {
+        if (_ahead.Count == 0)
         {
             return;
         }
-        LogRunnerRefused(_name, _index, refused.Count);
-        _holdUntil = time.GetUtcNow() + RetryAfterError;
-        var back = await ApplyAsync(refused.ToDictionary(r => r.Id, r => r.Row, StringComparer.Ordinal),
-            (_, row) => new TaskCommand.Interrupt(row.Attempt));
-        foreach (var (id, _) in refused)
+        var active = CountOf(SlotPhase.Running);
+        List<TaskInfo>? refused = null;
+        while (active < _share && _ahead.TryDequeue(out var next))
         {
-            _running.Remove(id);
-            if (back.TryGetValue(id, out var row) && row.Status.IsPending())
+            if (!_running.TryGetValue(next.Id, out var slot) || slot.Token != next.Token || slot.Phase != SlotPhase.Ahead)
             {
-                AddPending(row, time.GetUtcNow());
+                continue;
+            }
+            if (!runner.TryStart(RunRequest.For(slot.Row!, partition: _key)))
+            {
+                (refused ??= []).Add(slot.Row!);
+                continue;
+            }
+            _running[next.Id] = slot with { Phase = SlotPhase.Running, HandedAt = Stopwatch.GetTimestamp() };
+            active++;
+        }
+        if (refused is not null)
+        {
+            LogRunnerRefused(_name, _index, refused.Count);
+            _holdUntil = time.GetUtcNow() + RetryAfterError;
+            _ = RequeueUnstartedAsync(refused);
+        }
+    }
+
+    /// <summary>Attempts stored as started that never ran go back to the queue, not counted (<see cref="TaskCommand.Interrupt"/>).</summary>
+    private async Task RequeueUnstartedAsync(List<TaskInfo> rows)
+    {
+        try
+        {
+            var back = await ApplyAsync(rows.ToDictionary(r => r.Id, StringComparer.Ordinal), (_, row) => new TaskCommand.Interrupt(row.Attempt));
+            foreach (var row in rows)
+            {
+                _running.Remove(row.Id);
+                if (!_deactivating && back.TryGetValue(row.Id, out var after) && after.Status.IsPending())
+                {
+                    AddPending(after, time.GetUtcNow());
+                }
             }
         }
+        catch (Exception ex)
+        {
+            // Their slots stay until the lease check settles them (it requeues a task whose lease lapsed).
+            LogClaimFailed(ex, _name, _index, rows.Count);
+        }
+        if (!_deactivating)
+        {
+            Pump();
+        }
+    }
+
+    /// <summary>Claims stored and waiting for a slot.</summary>
+    private int AheadCount() => _ahead.Count == 0 ? 0 : CountOf(SlotPhase.Ahead);
+
+    private int CountOf(SlotPhase phase)
+    {
+        var count = 0;
+        foreach (var slot in _running.Values)
+        {
+            if (slot.Phase == phase)
+            {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>Claims beyond the share this partition keeps stored: a share's worth while its attempts are short
+    /// (<see cref="QueueOptions.ClaimAheadBelow"/>), none before it has seen one.</summary>
+    private int ClaimAhead() => _attemptTicks > 0 && _attemptTicks < _claimAheadBelow ? _share : 0;
+
+    /// <summary>Adds an attempt's time, hand-off to report, to the moving mean.</summary>
+    private void ObserveAttempt(long handedAt)
+    {
+        if (handedAt == 0)
+        {
+            return;
+        }
+        var ticks = Stopwatch.GetTimestamp() - handedAt;
+        _attemptTicks = _attemptTicks == 0 ? ticks : _attemptTicks + (ticks - _attemptTicks) / 16;
     }
 
     /// <summary>An attempt ended: its slot is free (unless a newer attempt holds it).</summary>
@@ -1150,7 +1278,18 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), when to check its lease, and
     /// the row of an attempt the batch path started (so its outcome needs no read).</summary>
-    private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt, TaskInfo? Row = null);
+    /// <summary>A slot of the partition: a claim on its way to the table, a stored claim waiting for room in the share
+    /// (<see cref="SlotPhase.Ahead"/>), or an attempt that takes a slot of the share (handed to the runner, started by its
+    /// grain, or found running in the table). <paramref name="HandedAt"/> is the stopwatch time of the hand-off, 0 if none.</summary>
+    private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt, TaskInfo? Row = null,
+        SlotPhase Phase = SlotPhase.Running, long HandedAt = 0);
+
+    private enum SlotPhase
+    {
+        Claiming,
+        Ahead,
+        Running,
+    }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition}: moved {Moved} of {Count} pending tasks stored before the queue's partition count changed to the partitions they belong to now")]
     private partial void LogMoved(string queue, int partition, int moved, int count);
@@ -1181,4 +1320,10 @@ internal sealed partial class QueuePartitionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calling task {TaskId} failed; its state will be checked again shortly")]
     private partial void LogStartFailed(Exception exception, string taskId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} outcomes in queue {Queue} partition {Partition} failed (try {Try}); retrying")]
+    private partial void LogOutcomesRetry(Exception exception, string queue, int partition, int count, int @try);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up storing {Count} outcomes in queue {Queue} partition {Partition}; their leases will bring the tasks back")]
+    private partial void LogOutcomesLost(Exception exception, string queue, int partition, int count);
 }
