@@ -115,9 +115,10 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Tasks whose grain waits for their end.</summary>
     private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
 
-    /// <summary>Claims stored (attempt counted, lease held) and waiting for a slot, in claim order; an entry whose slot no
-    /// longer holds its token (cancelled, its lease lost) is skipped.</summary>
-    private readonly Queue<(string Id, long Token)> _ahead = new();
+    /// <summary>Claims stored (attempt counted, lease held) and waiting for a slot, by token (the order they left the ready
+    /// queue in, whatever order their commits finished in); an entry whose slot no longer holds its token (cancelled, its
+    /// lease lost) is skipped.</summary>
+    private readonly PriorityQueue<(string Id, long Token), long> _ahead = new();
 
     /// <summary>Moving mean of this partition's batch-path attempts, hand-off to report, in stopwatch ticks (0: none seen yet).</summary>
     private double _attemptTicks;
@@ -474,10 +475,23 @@ internal sealed partial class QueuePartitionGrain(
             _ = MoveQueuedAsync();
         }
         _queue.Promote(now);
+        List<TaskInfo>? stale = null;
         foreach (var (id, slot) in _running.Where(r => r.Value.CheckAt <= now).ToList())
         {
+            if (slot.Phase == SlotPhase.Ahead)
+            {
+                // Claimed ahead and still waiting half a lease on (a long attempt holds the slot): the lease nobody renews
+                // must not lapse into a lost attempt, so the claim is given back, not counted. Token 0: never handed now.
+                _running[id] = slot with { CheckAt = DateTimeOffset.MaxValue, Token = 0 };
+                (stale ??= []).Add(slot.Row!);
+                continue;
+            }
             _running[id] = slot with { CheckAt = DateTimeOffset.MaxValue };
             _ = CheckLeaseAsync(id, slot.Token);
+        }
+        if (stale is not null)
+        {
+            _ = RequeueUnstartedAsync(stale);
         }
         HandAhead();
         List<(string Id, long Token)>? claim = null;
@@ -892,7 +906,8 @@ internal sealed partial class QueuePartitionGrain(
             {
                 if (_running.TryGetValue(id, out var slot) && slot.Token == token && slot.Attempt == 0)
                 {
-                    _running[id] = slot with { CheckAt = retryAt };
+                    // Taken as running (it may be), so it neither holds back the claims behind it nor exceeds the share.
+                    _running[id] = slot with { CheckAt = retryAt, Phase = SlotPhase.Running };
                 }
             }
         }
@@ -914,8 +929,8 @@ internal sealed partial class QueuePartitionGrain(
                 _running.Remove(id);
                 continue;
             }
-            _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration, row, SlotPhase.Ahead);
-            _ahead.Enqueue((id, token));
+            _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration / 2, row, SlotPhase.Ahead);
+            _ahead.Enqueue((id, token), token);
         }
         HandAhead();
     }
@@ -931,19 +946,30 @@ internal sealed partial class QueuePartitionGrain(
             return;
         }
         var active = CountOf(SlotPhase.Running);
-        List<TaskInfo>? refused = null;
-        while (active < _share && _ahead.TryDequeue(out var next))
+        // A claim still on its way to the table was dequeued earlier than every claim stored after it: none of those passes it.
+        var firstClaiming = long.MaxValue;
+        foreach (var slot in _running.Values)
         {
+            if (slot.Phase == SlotPhase.Claiming)
+            {
+                firstClaiming = Math.Min(firstClaiming, slot.Token);
+            }
+        }
+        List<TaskInfo>? refused = null;
+        while (active < _share && _ahead.TryPeek(out var next, out var token) && token < firstClaiming)
+        {
+            _ahead.Dequeue();
             if (!_running.TryGetValue(next.Id, out var slot) || slot.Token != next.Token || slot.Phase != SlotPhase.Ahead)
             {
                 continue;
             }
             if (!runner.TryStart(RunRequest.For(slot.Row!, partition: _key)))
             {
+                _running[next.Id] = slot with { Token = 0, CheckAt = DateTimeOffset.MaxValue };
                 (refused ??= []).Add(slot.Row!);
                 continue;
             }
-            _running[next.Id] = slot with { Phase = SlotPhase.Running, HandedAt = Stopwatch.GetTimestamp() };
+            _running[next.Id] = slot with { Phase = SlotPhase.Running, HandedAt = Stopwatch.GetTimestamp(), CheckAt = time.GetUtcNow() + runner.LeaseDuration };
             active++;
         }
         if (refused is not null)
@@ -971,8 +997,16 @@ internal sealed partial class QueuePartitionGrain(
         }
         catch (Exception ex)
         {
-            // Their slots stay until the lease check settles them (it requeues a task whose lease lapsed).
+            // Their slots stay, taken as running, until the lease check settles them (it requeues a task whose lease lapsed).
             LogClaimFailed(ex, _name, _index, rows.Count);
+            var checkAt = time.GetUtcNow() + RetryAfterError;
+            foreach (var row in rows)
+            {
+                if (_running.TryGetValue(row.Id, out var slot) && slot.Phase == SlotPhase.Ahead)
+                {
+                    _running[row.Id] = slot with { Phase = SlotPhase.Running, CheckAt = checkAt };
+                }
+            }
         }
         if (!_deactivating)
         {

@@ -67,6 +67,11 @@ public abstract class TaskClusterFixture(TempDatabase database) : IAsyncLifetime
         ["OmniActors:Queues:Items:serial:Concurrency"] = "1",
         ["OmniActors:Queues:Items:limited:Concurrency"] = "3",
         ["OmniActors:Queues:Items:limited:Partitions"] = "2",
+        ["OmniActors:Queues:Items:ahead:Concurrency"] = "2",
+        ["OmniActors:Queues:Items:ahead:Partitions"] = "1",
+        // Every queue whose attempts average under a second claims a round ahead: the whole suite runs that path, on a
+        // machine as slow as CI, not only the benches' noop tasks (the default is 20 ms).
+        ["OmniActors:Queues:ClaimAheadBelow"] = "00:00:01",
     };
 
     public static void AddTestActions(IServiceCollection services, Probe probe)

@@ -228,6 +228,93 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_queue_of_short_tasks_claims_a_round_ahead_yet_never_runs_more_handlers_at_once_than_its_concurrency()
+    {
+        var submitted = await Task.WhenAll(Enumerable.Range(0, 300)
+            .Select(i => fixture.Omni.EnqueueAsync("test-record", new { holdMs = i % 3, seq = i }, "ahead")));
+
+        // One waiter at a time: hundreds of waiting task grains would each hold a connection of the test server's pool.
+        foreach (var s in submitted)
+        {
+            await fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded);
+        }
+
+        var max = Probe.MaxConcurrent("ahead");
+        Assert.True(max <= 2, $"'ahead' ran {max} handlers at once; its concurrency is 2");
+        Assert.All(submitted, s => Assert.Equal(1, fixture.ExecutionsOf(s.Task.Id)));
+        foreach (var s in submitted)
+        {
+            Assert.Equal(1, (await fixture.Omni.GetAsync(s.Task.Id))?.Attempt);
+        }
+    }
+
+    [Fact]
+    public async Task A_task_claimed_ahead_reads_running_before_its_handler_starts_and_a_cancel_stops_it_for_good()
+    {
+        // Short attempts first, so the partition claims ahead; then two blockers take both slots and a third task is
+        // claimed behind them: stored as started, waiting for a slot.
+        var warm = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "ahead")));
+        await Task.WhenAll(warm.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
+        var blockers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            blockers.Add((await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id);
+        }
+        await Eventually.True(() => blockers.All(Probe.Executions.ContainsKey), TimeSpan.FromSeconds(20), "both blockers start");
+        var behind = (await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id;
+
+        await Eventually.Until(() => fixture.Omni.GetAsync(behind), t => t?.Status == TaskStatus.Running, TimeSpan.FromSeconds(20),
+            "the task behind the blockers is claimed ahead");
+        Assert.Equal(0, fixture.ExecutionsOf(behind));
+        Assert.Equal(TaskStatus.Cancelled, (await fixture.Omni.CancelAsync(behind, "claimed ahead")).Status);
+        var next = (await fixture.Omni.EnqueueAsync("test-record", new { after = "cancel" }, "ahead")).Task.Id;
+        foreach (var blocker in blockers)
+        {
+            Probe.Gate(blocker).TrySetResult();
+        }
+
+        foreach (var blocker in blockers)
+        {
+            await fixture.Omni.EndsAs(blocker, TaskStatus.Succeeded);
+        }
+        await fixture.Omni.EndsAs(next, TaskStatus.Succeeded);
+        Assert.Equal(TaskStatus.Cancelled, (await fixture.Omni.GetAsync(behind))?.Status);
+        Assert.Equal(0, fixture.ExecutionsOf(behind));
+        Assert.True(Probe.MaxConcurrent("ahead") <= 2, $"'ahead' ran {Probe.MaxConcurrent("ahead")} handlers at once; its concurrency is 2");
+    }
+
+    [Fact]
+    public async Task A_claim_ahead_that_waits_half_a_lease_goes_back_to_the_queue_uncounted_and_runs_once()
+    {
+        // The lease of a claim waiting for a slot is not renewed (no handler runs it): rather than let it lapse into a
+        // lost attempt, the partition gives the claim back, and claims it again when a slot is near.
+        var warm = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "ahead")));
+        await Task.WhenAll(warm.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
+        var blockers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            blockers.Add((await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id);
+        }
+        await Eventually.True(() => blockers.All(Probe.Executions.ContainsKey), TimeSpan.FromSeconds(20), "both blockers start");
+        var behind = (await fixture.Omni.EnqueueAsync("test-record", new { behind = true }, "ahead")).Task.Id;
+        await Eventually.Until(() => fixture.Omni.GetAsync(behind), t => t?.Status == TaskStatus.Running, TimeSpan.FromSeconds(20),
+            "the task behind the blockers is claimed ahead");
+
+        // The test silos' lease is 3 s: past 1.5 s the claim is given back (queued again, its attempt not counted), and
+        // then claimed again, over and over, while the blockers hold the slots.
+        await Eventually.Until(() => fixture.Omni.GetAsync(behind), t => t is { Status: TaskStatus.Queued or TaskStatus.Running, Version: >= 3 },
+            TimeSpan.FromSeconds(20), "the claim is given back and taken again");
+        foreach (var blocker in blockers)
+        {
+            Probe.Gate(blocker).TrySetResult();
+        }
+
+        var ended = await fixture.Omni.EndsAs(behind, TaskStatus.Succeeded);
+        Assert.Equal(1, ended.Attempt);
+        Assert.Equal(1, fixture.ExecutionsOf(behind));
+    }
+
+    [Fact]
     public async Task A_paused_queue_keeps_its_tasks_queued_until_resumed()
     {
         // No partition of this queue has been active yet: pausing must activate them without deadlocking.
