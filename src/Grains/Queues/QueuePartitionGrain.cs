@@ -67,7 +67,7 @@ internal sealed partial class QueuePartitionGrain(
     private static readonly TimeSpan MinReconcileInterval = TimeSpan.FromSeconds(5);
 
     private readonly ReadyQueue _queue = new();
-    private readonly Dictionary<string, Slot> _running = new(StringComparer.Ordinal);
+    private readonly SlotTable _running = new();
     private readonly Queue<(DateTimeOffset At, bool Failed)> _recent = new();
     private string _key = "";
     private string _name = "";
@@ -476,7 +476,15 @@ internal sealed partial class QueuePartitionGrain(
         }
         _queue.Promote(now);
         List<TaskInfo>? stale = null;
-        foreach (var (id, slot) in _running.Where(r => r.Value.CheckAt <= now).ToList())
+        List<KeyValuePair<string, Slot>>? due = null;
+        foreach (var entry in _running)
+        {
+            if (entry.Value.CheckAt <= now)
+            {
+                (due ??= []).Add(entry);
+            }
+        }
+        foreach (var (id, slot) in due ?? [])
         {
             if (slot.Phase == SlotPhase.Ahead)
             {
@@ -932,7 +940,6 @@ internal sealed partial class QueuePartitionGrain(
             _running[id] = new Slot(token, row.Attempt, now + runner.LeaseDuration / 2, row, SlotPhase.Ahead);
             _ahead.Enqueue((id, token), token);
         }
-        HandAhead();
     }
 
     /// <summary>
@@ -945,16 +952,9 @@ internal sealed partial class QueuePartitionGrain(
         {
             return;
         }
-        var active = CountOf(SlotPhase.Running);
+        var active = _running.CountOf(SlotPhase.Running);
         // A claim still on its way to the table was dequeued earlier than every claim stored after it: none of those passes it.
-        var firstClaiming = long.MaxValue;
-        foreach (var slot in _running.Values)
-        {
-            if (slot.Phase == SlotPhase.Claiming)
-            {
-                firstClaiming = Math.Min(firstClaiming, slot.Token);
-            }
-        }
+        var firstClaiming = _running.FirstClaiming;
         List<TaskInfo>? refused = null;
         while (active < _share && _ahead.TryPeek(out var next, out var token) && token < firstClaiming)
         {
@@ -1015,20 +1015,7 @@ internal sealed partial class QueuePartitionGrain(
     }
 
     /// <summary>Claims stored and waiting for a slot.</summary>
-    private int AheadCount() => _ahead.Count == 0 ? 0 : CountOf(SlotPhase.Ahead);
-
-    private int CountOf(SlotPhase phase)
-    {
-        var count = 0;
-        foreach (var slot in _running.Values)
-        {
-            if (slot.Phase == phase)
-            {
-                count++;
-            }
-        }
-        return count;
-    }
+    private int AheadCount() => _running.CountOf(SlotPhase.Ahead);
 
     /// <summary>Claims beyond the share this partition keeps stored: a share's worth while its attempts are short
     /// (<see cref="QueueOptions.ClaimAheadBelow"/>), none before it has seen one.</summary>
@@ -1323,6 +1310,71 @@ internal sealed partial class QueuePartitionGrain(
         Claiming,
         Ahead,
         Running,
+    }
+
+    /// <summary>The partition's slots by task id, counted by phase as they change (the pump asks on every turn), with the
+    /// tokens of the claims on their way to the table in order.</summary>
+    private sealed class SlotTable : IEnumerable<KeyValuePair<string, Slot>>
+    {
+        private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
+        private readonly int[] _phases = new int[3];
+        private readonly SortedSet<long> _claiming = [];
+
+        public int Count => _slots.Count;
+
+        public Dictionary<string, Slot>.ValueCollection Values => _slots.Values;
+
+        /// <summary>The earliest claim still on its way to the table, or <see cref="long.MaxValue"/>.</summary>
+        public long FirstClaiming => _claiming.Count == 0 ? long.MaxValue : _claiming.Min;
+
+        public int CountOf(SlotPhase phase) => _phases[(int)phase];
+
+        public Slot this[string id]
+        {
+            get => _slots[id];
+            set
+            {
+                if (_slots.TryGetValue(id, out var old))
+                {
+                    Forget(old);
+                }
+                _slots[id] = value;
+                _phases[(int)value.Phase]++;
+                if (value.Phase == SlotPhase.Claiming)
+                {
+                    _claiming.Add(value.Token);
+                }
+            }
+        }
+
+        public bool TryGetValue(string id, out Slot slot) => _slots.TryGetValue(id, out slot);
+
+        public bool ContainsKey(string id) => _slots.ContainsKey(id);
+
+        public bool Remove(string id)
+        {
+            if (!_slots.Remove(id, out var old))
+            {
+                return false;
+            }
+            Forget(old);
+            return true;
+        }
+
+        private void Forget(Slot old)
+        {
+            _phases[(int)old.Phase]--;
+            if (old.Phase == SlotPhase.Claiming)
+            {
+                _claiming.Remove(old.Token);
+            }
+        }
+
+        public Dictionary<string, Slot>.Enumerator GetEnumerator() => _slots.GetEnumerator();
+
+        IEnumerator<KeyValuePair<string, Slot>> IEnumerable<KeyValuePair<string, Slot>>.GetEnumerator() => GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Queue {Queue} partition {Partition}: moved {Moved} of {Count} pending tasks stored before the queue's partition count changed to the partitions they belong to now")]
