@@ -24,6 +24,11 @@ namespace OmniActors.Queues;
 /// their event-log rows. No task grain takes part: a <see cref="TaskGrain"/> activates only when something addresses
 /// its task, and the row's version decides any race between it and a batch. Tasks that need more than a plain run
 /// (dependency results, a circuit breaker) are started through their task grain as before.</para>
+/// <para>Overlap: a report of outcomes is answered once taken, not once stored, and while attempts are short
+/// (<see cref="QueueOptions.ClaimAheadBelow"/>) a second round of claims is stored beside the running one, each claim
+/// waiting in <see cref="SlotPhase.Ahead"/> for a slot of the share. So a round's commit (its outcomes, the next claims)
+/// runs while the round claimed before it runs, instead of between the two. The handlers running never exceed the share;
+/// claims leave for the runner in the order they left the ready queue.</para>
 /// Reentrant: all state changes happen synchronously between awaits, so concurrent messages interleave safely.
 /// </summary>
 [Reentrant]
@@ -923,9 +928,9 @@ internal sealed partial class QueuePartitionGrain(
     }
 
     /// <summary>
-    /// Takes attempts whose start is stored: each waits under the slot its token holds until the share has room
-    /// (<see cref="HandAhead"/>), at once unless it was claimed ahead. One cancelled between its claim and now (the cancel
-    /// is stored) never starts.
+    /// Takes attempts whose start is stored: each waits under the slot its token holds until the share has room, and the
+    /// pump that follows every caller hands them over (<see cref="HandAhead"/>), at once unless they were claimed ahead. One
+    /// cancelled between its claim and now (the cancel is stored) never starts.
     /// </summary>
     private void RunStarted(List<(string Id, long Token, TaskInfo Row)> started)
     {

@@ -8,8 +8,9 @@ namespace OmniActors.Running;
 /// <summary>
 /// Carries the outcomes of batch-path attempts back to the partitions that started them: one message a batch, not one a
 /// task. Each partition has a lane; while a report to it is in flight the next outcomes gather, so batches grow with load
-/// and a lone outcome leaves at once (the group-commit shape, for messages). A report is retried with backoff; one that
-/// never arrives is recovered by the task's lease, at the cost of an attempt.
+/// and a lone outcome leaves at once (the group-commit shape, for messages). The partition answers once it took the
+/// outcomes, before it stores them (it retries a failed store itself), so a report never waits for a commit. A report is
+/// retried with backoff; one that never arrives is recovered by the task's lease, at the cost of an attempt.
 /// </summary>
 internal sealed partial class PartitionReports(TaskGrainReferences references, TimeProvider time, ILogger<PartitionReports> logger)
 {
