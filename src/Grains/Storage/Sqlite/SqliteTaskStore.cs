@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,7 +8,7 @@ using SQLitePCL;
 namespace OmniActors.Storage.Sqlite;
 
 /// <summary>The task table in the embedded SQLite file: one writer connection fed by group commit, pooled readers.</summary>
-internal sealed partial class SqliteTaskStore : SqlTaskStore
+internal sealed class SqliteTaskStore : SqlTaskStore
 {
     private readonly string _connectionString;
     private readonly SqliteWriter _writer;
@@ -87,18 +86,13 @@ internal sealed partial class SqliteTaskStore : SqlTaskStore
     /// <summary>
     /// A statement of the writer connection, prepared once and bound by index. Microsoft.Data.Sqlite looks every
     /// parameter up by name (and allocates it) on every execution: with ~100 values bound per task (three row writes,
-    /// three event-log rows) that lookup was the largest share of the group commit's time. The binds and steps call
-    /// SQLite directly (<see cref="Native"/>) on the statement's pointer, held for the statement's life: through
-    /// SQLitePCL each call took and released the statement's SafeHandle and copied each string to UTF-8 in a new array,
-    /// ~15 % of the writer's time in a profile of the throughput bench. Used only by the committer's single loop, inside
-    /// the transaction that <see cref="CommitBatchAsync"/> opened on the same connection.
+    /// three event-log rows) that lookup was the largest share of the group commit's time. Used only by the committer's
+    /// single loop, inside the transaction that <see cref="CommitBatchAsync"/> opened on the same connection.
     /// </summary>
     private sealed class WriterStatement : IDisposable
     {
         private readonly sqlite3 _db;
-        private readonly IntPtr _dbHandle;
         private readonly sqlite3_stmt _statement;
-        private readonly IntPtr _handle;
         private readonly Dictionary<string, int> _indexes = new(StringComparer.Ordinal);
 
         public WriterStatement(sqlite3 db, string sql)
@@ -106,8 +100,6 @@ internal sealed partial class SqliteTaskStore : SqlTaskStore
             _db = db;
             var rc = raw.sqlite3_prepare_v2(db, sql, out _statement);
             SqliteException.ThrowExceptionForRC(rc, db);
-            _handle = _statement.DangerousGetHandle();
-            _dbHandle = db.DangerousGetHandle();
             Set = Bind;
         }
 
@@ -119,18 +111,17 @@ internal sealed partial class SqliteTaskStore : SqlTaskStore
         {
             try
             {
-                var rc = Native.sqlite3_step(_handle);
+                var rc = raw.sqlite3_step(_statement);
                 if (rc != raw.SQLITE_DONE)
                 {
                     SqliteException.ThrowExceptionForRC(rc, _db);
                 }
-                return Native.sqlite3_changes(_dbHandle);
+                return raw.sqlite3_changes(_db);
             }
             finally
             {
-                // reset repeats the step's error, already thrown above; clear_bindings cannot fail.
-                _ = Native.sqlite3_reset(_handle);
-                _ = Native.sqlite3_clear_bindings(_handle);
+                raw.sqlite3_reset(_statement);
+                raw.sqlite3_clear_bindings(_statement);
             }
         }
 
@@ -147,58 +138,16 @@ internal sealed partial class SqliteTaskStore : SqlTaskStore
             }
             var rc = value switch
             {
-                string text => BindText(index, text),
-                long number => Native.sqlite3_bind_int64(_handle, index, number),
-                int number => Native.sqlite3_bind_int64(_handle, index, number),
-                double number => Native.sqlite3_bind_double(_handle, index, number),
-                DBNull => Native.sqlite3_bind_null(_handle, index),
+                string text => raw.sqlite3_bind_text(_statement, index, text),
+                long number => raw.sqlite3_bind_int64(_statement, index, number),
+                int number => raw.sqlite3_bind_int64(_statement, index, number),
+                double number => raw.sqlite3_bind_double(_statement, index, number),
+                DBNull => raw.sqlite3_bind_null(_statement, index),
                 _ => throw new ArgumentException($"Parameter {name}: a {value.GetType().Name} is not a value the writer binds.", nameof(value)),
             };
             SqliteException.ThrowExceptionForRC(rc, _db);
         }
 
-        /// <summary>Binds the string's UTF-16 characters; SQLite copies them (and stores them as the file's UTF-8).</summary>
-        private unsafe int BindText(int index, string text)
-        {
-            fixed (char* chars = text)
-            {
-                return Native.sqlite3_bind_text16(_handle, index, chars, checked(text.Length * sizeof(char)), Native.Transient);
-            }
-        }
-
         public void Dispose() => _statement.Dispose();
-    }
-
-    /// <summary>The SQLite calls of the writer's hot loop, on the library SQLitePCL loads (e_sqlite3).</summary>
-    private static unsafe partial class Native
-    {
-        private const string Library = "e_sqlite3";
-
-        /// <summary>SQLITE_TRANSIENT: SQLite copies the value before the bind returns.</summary>
-        public static readonly IntPtr Transient = new(-1);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_bind_int64(IntPtr statement, int index, long value);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_bind_double(IntPtr statement, int index, double value);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_bind_null(IntPtr statement, int index);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_bind_text16(IntPtr statement, int index, char* text, int bytes, IntPtr destructor);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_step(IntPtr statement);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_reset(IntPtr statement);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_clear_bindings(IntPtr statement);
-
-        [LibraryImport(Library)]
-        public static partial int sqlite3_changes(IntPtr db);
     }
 }
