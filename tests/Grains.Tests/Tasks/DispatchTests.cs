@@ -251,20 +251,7 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
     [Fact]
     public async Task A_task_claimed_ahead_reads_running_before_its_handler_starts_and_a_cancel_stops_it_for_good()
     {
-        // Short attempts first, so the partition claims ahead; then two blockers take both slots and a third task is
-        // claimed behind them: stored as started, waiting for a slot.
-        var warm = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "ahead")));
-        await Task.WhenAll(warm.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
-        var blockers = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            blockers.Add((await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id);
-        }
-        await Eventually.True(() => blockers.All(Probe.Executions.ContainsKey), TimeSpan.FromSeconds(20), "both blockers start");
-        var behind = (await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id;
-
-        await Eventually.Until(() => fixture.Omni.GetAsync(behind), t => t?.Status == TaskStatus.Running, TimeSpan.FromSeconds(20),
-            "the task behind the blockers is claimed ahead");
+        var (blockers, behind) = await ClaimBehindBlockers(new TaskSpec { Action = "test-block", Queue = "ahead" });
         Assert.Equal(0, fixture.ExecutionsOf(behind));
         Assert.Equal(TaskStatus.Cancelled, (await fixture.Omni.CancelAsync(behind, "claimed ahead")).Status);
         var next = (await fixture.Omni.EnqueueAsync("test-record", new { after = "cancel" }, "ahead")).Task.Id;
@@ -288,17 +275,8 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
     {
         // The lease of a claim waiting for a slot is not renewed (no handler runs it): rather than let it lapse into a
         // lost attempt, the partition gives the claim back, and claims it again when a slot is near.
-        var warm = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "ahead")));
-        await Task.WhenAll(warm.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
-        var blockers = new List<string>();
-        for (var i = 0; i < 2; i++)
-        {
-            blockers.Add((await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id);
-        }
-        await Eventually.True(() => blockers.All(Probe.Executions.ContainsKey), TimeSpan.FromSeconds(20), "both blockers start");
-        var behind = (await fixture.Omni.EnqueueAsync("test-record", new { behind = true }, "ahead")).Task.Id;
-        await Eventually.Until(() => fixture.Omni.GetAsync(behind), t => t?.Status == TaskStatus.Running, TimeSpan.FromSeconds(20),
-            "the task behind the blockers is claimed ahead");
+        var (blockers, behind) = await ClaimBehindBlockers(
+            new TaskSpec { Action = "test-record", Queue = "ahead", Payload = """{"behind":true}""" });
 
         // The test silos' lease is 3 s: past 1.5 s the claim is given back (queued again, its attempt not counted), and
         // then claimed again, over and over, while the blockers hold the slots.
@@ -312,6 +290,26 @@ public abstract class DispatchTests(TaskClusterFixture fixture)
         var ended = await fixture.Omni.EndsAs(behind, TaskStatus.Succeeded);
         Assert.Equal(1, ended.Attempt);
         Assert.Equal(1, fixture.ExecutionsOf(behind));
+    }
+
+    /// <summary>
+    /// Short attempts first, so the "ahead" partition claims ahead; then two blockers take both slots and
+    /// <paramref name="spec"/> is claimed behind them: stored as started (it reads running), waiting for a slot.
+    /// </summary>
+    private async Task<(List<string> Blockers, string Behind)> ClaimBehindBlockers(TaskSpec spec)
+    {
+        var warm = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => fixture.Omni.EnqueueAsync("test-record", new { seq = i }, "ahead")));
+        await Task.WhenAll(warm.Select(s => fixture.Omni.EndsAs(s.Task.Id, TaskStatus.Succeeded)));
+        var blockers = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            blockers.Add((await fixture.Omni.EnqueueAsync(new TaskSpec { Action = "test-block", Queue = "ahead" })).Task.Id);
+        }
+        await Eventually.True(() => blockers.All(Probe.Executions.ContainsKey), TimeSpan.FromSeconds(20), "both blockers start");
+        var behind = (await fixture.Omni.EnqueueAsync(spec)).Task.Id;
+        await Eventually.Until(() => fixture.Omni.GetAsync(behind), t => t?.Status == TaskStatus.Running, TimeSpan.FromSeconds(20),
+            "the task behind the blockers is claimed ahead");
+        return (blockers, behind);
     }
 
     [Fact]
