@@ -35,8 +35,8 @@ public interface IQueuePartitionGrain : IGrainWithStringKey
     /// An item answers null when its id already exists (the caller asks that task's grain, which knows a replay from a clash).
     /// </summary>
     [Alias("Submit")] Task<IReadOnlyList<SubmitResult?>> Submit(IReadOnlyList<TaskSubmission> submissions);
-    /// <summary>The runner of this partition's silo: attempts the partition started have ended. Answered once the partition took
-    /// the outcomes; it stores them afterwards (and retries a failed store itself).</summary>
+    /// <summary>The runner of this partition's silo: attempts the partition started have ended. Answered once the outcomes are
+    /// stored (the partition retries a failed store itself).</summary>
     [Alias("ReportOutcomes")] Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports);
     /// <summary>A task grain waits for the end of <paramref name="taskId"/>: tell it when this partition records that end.</summary>
     [Alias("Watch")] Task Watch(string taskId);

@@ -24,7 +24,7 @@ namespace OmniActors.Queues;
 /// their event-log rows. No task grain takes part: a <see cref="TaskGrain"/> activates only when something addresses
 /// its task, and the row's version decides any race between it and a batch. Tasks that need more than a plain run
 /// (dependency results, a circuit breaker) are started through their task grain as before.</para>
-/// <para>Overlap: a report of outcomes is answered once taken, not once stored, and while attempts are short
+/// <para>Overlap: the runner keeps two reports of outcomes in flight to a partition, and while attempts are short
 /// (<see cref="QueueOptions.ClaimAheadBelow"/>) a second round of claims is stored beside the running one, each claim
 /// waiting in <see cref="SlotPhase.Ahead"/> for a slot of the share. So a round's commit (its outcomes, the next claims)
 /// runs while the round claimed before it runs, instead of between the two. The handlers running never exceed the share;
@@ -721,8 +721,8 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>
     /// Takes the outcomes of attempts this partition handed out: their slots are free at once (the handlers have stopped)
     /// and the next claims go out before the outcomes are stored, sharing their group commit. Answers once the outcomes are
-    /// taken, not stored, so the runner's next report never waits for this one's commit: the commit of one round of
-    /// outcomes overlaps the run of the next. Storing is this partition's job from here on (<see cref="StoreOutcomesAsync"/>).
+    /// stored (<see cref="StoreOutcomesAsync"/>): until then the runner keeps each attempt, so a lease check meanwhile finds
+    /// it running, not lost. The runner's next report does not wait for this one (<see cref="PartitionReports"/>).
     /// </summary>
     public Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
     {
@@ -741,14 +741,14 @@ internal sealed partial class QueuePartitionGrain(
             FreeSlot(r.TaskId, r.Outcome.Attempt);
         }
         Pump();
-        _ = StoreOutcomesAsync(reports, rows);
-        return Task.CompletedTask;
+        return StoreOutcomesAsync(reports, rows);
     }
 
     /// <summary>
     /// Stores reported outcomes (<see cref="TaskLifecycle"/> decides each), rows this partition did not hold read first. A
-    /// failed write is tried again from the stored rows, with backoff, as long as a report would have been; an outcome that
-    /// is never stored leaves its row running, and the lease brings the task back.
+    /// failed write is tried again from the stored rows, with backoff, here rather than by the reporter (whose retry would
+    /// find the slots already free); an outcome that is never stored leaves its row running, and the lease brings the
+    /// task back.
     /// </summary>
     private async Task StoreOutcomesAsync(IReadOnlyList<TaskOutcomeReport> reports, Dictionary<string, TaskInfo> rows)
     {

@@ -7,15 +7,22 @@ namespace OmniActors.Running;
 
 /// <summary>
 /// Carries the outcomes of batch-path attempts back to the partitions that started them: one message a batch, not one a
-/// task. Each partition has a lane; while a report to it is in flight the next outcomes gather, so batches grow with load
-/// and a lone outcome leaves at once (the group-commit shape, for messages). The partition answers once it took the
-/// outcomes, before it stores them (it retries a failed store itself), so a report never waits for a commit. A report is
-/// retried with backoff; one that never arrives is recovered by the task's lease, at the cost of an attempt.
+/// task. Each partition has a lane with up to <see cref="MaxInFlight"/> reports in flight; while they are, the next
+/// outcomes gather, so batches grow with load and a lone outcome leaves at once (the group-commit shape, for messages).
+/// A report is answered once its outcomes are stored, and until then the runner keeps the attempt (a lease check finds
+/// it running here); with one report in flight the next round's outcomes waited for the last round's commit, so the
+/// commit never overlapped a run. A report is retried with backoff; one that never arrives is recovered by the task's
+/// lease, at the cost of an attempt.
 /// </summary>
 internal sealed partial class PartitionReports(TaskGrainReferences references, TimeProvider time, ILogger<PartitionReports> logger)
 {
     private const int MaxBatch = 512;
     private const int MaxTries = 8;
+
+    /// <summary>Reports in flight to one partition, each waiting for its commit while the next rounds' outcomes go. Measured on
+    /// SQLite's throughput bench: 2 gained nothing over 1 (10,646 / 12,589 against 10,413 / 11,319 tasks/s), 8 did
+    /// (12,634 / 15,318 against 10,488 / 12,343).</summary>
+    private const int MaxInFlight = 8;
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
 
@@ -28,8 +35,11 @@ internal sealed partial class PartitionReports(TaskGrainReferences references, T
         lock (lane)
         {
             lane.Items.Add(item);
-            start = !lane.Sending;
-            lane.Sending = true;
+            start = lane.Sending < MaxInFlight;
+            if (start)
+            {
+                lane.Sending++;
+            }
         }
         if (start)
         {
@@ -49,7 +59,7 @@ internal sealed partial class PartitionReports(TaskGrainReferences references, T
             {
                 if (lane.Items.Count == 0)
                 {
-                    lane.Sending = false;
+                    lane.Sending--;
                     return;
                 }
                 var take = Math.Min(lane.Items.Count, MaxBatch);
@@ -93,7 +103,8 @@ internal sealed partial class PartitionReports(TaskGrainReferences references, T
     {
         public string Key { get; } = key;
         public List<Pending> Items { get; } = [];
-        public bool Sending { get; set; }
+        /// <summary>Reports in flight.</summary>
+        public int Sending { get; set; }
     }
 
     private sealed class Pending(TaskOutcomeReport report)
