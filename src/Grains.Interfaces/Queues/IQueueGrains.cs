@@ -36,7 +36,7 @@ public interface IQueuePartitionGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Submit")] Task<IReadOnlyList<SubmitResult?>> Submit(IReadOnlyList<TaskSubmission> submissions);
     /// <summary>The runner of this partition's silo: attempts the partition started have ended. Answered once the outcomes are
-    /// stored (the partition retries a failed store itself).</summary>
+    /// stored; a failed store fails the call, and the runner reports again.</summary>
     [Alias("ReportOutcomes")] Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports);
     /// <summary>A task grain waits for the end of <paramref name="taskId"/>: tell it when this partition records that end.</summary>
     [Alias("Watch")] Task Watch(string taskId);

@@ -24,7 +24,7 @@ namespace OmniActors.Queues;
 /// their event-log rows. No task grain takes part: a <see cref="TaskGrain"/> activates only when something addresses
 /// its task, and the row's version decides any race between it and a batch. Tasks that need more than a plain run
 /// (dependency results, a circuit breaker) are started through their task grain as before.</para>
-/// <para>Overlap: the runner keeps two reports of outcomes in flight to a partition, and while attempts are short
+/// <para>Overlap: the runner keeps up to eight reports of outcomes in flight to a partition, and while attempts are short
 /// (<see cref="QueueOptions.ClaimAheadBelow"/>) a second round of claims is stored beside the running one, each claim
 /// waiting in <see cref="SlotPhase.Ahead"/> for a slot of the share. So a round's commit (its outcomes, the next claims)
 /// runs while the round claimed before it runs, instead of between the two. The handlers running never exceed the share;
@@ -58,10 +58,6 @@ internal sealed partial class QueuePartitionGrain(
 
     /// <summary>Rows of the next ready tasks read with a claim's missing rows (see <see cref="ReadRowsAsync"/>).</summary>
     private const int ReadAhead = 256;
-
-    /// <summary>Tries to store a round of reported outcomes, and the first wait between tries (doubling up to 5 s).</summary>
-    private const int MaxOutcomeTries = 8;
-    private static readonly TimeSpan RetryOutcomesAfter = TimeSpan.FromMilliseconds(100);
 
     private const string RecoveryReminder = "recover";
     private static readonly TimeSpan RecoveryPeriod = TimeSpan.FromMinutes(1);
@@ -721,13 +717,16 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>
     /// Takes the outcomes of attempts this partition handed out: their slots are free at once (the handlers have stopped)
     /// and the next claims go out before the outcomes are stored, sharing their group commit. Answers once the outcomes are
-    /// stored (<see cref="StoreOutcomesAsync"/>): until then the runner keeps each attempt, so a lease check meanwhile finds
-    /// it running, not lost. The runner's next report does not wait for this one (<see cref="PartitionReports"/>).
+    /// stored (<see cref="TaskLifecycle"/> decides each, rows this partition did not hold read first): until then the
+    /// runner keeps each attempt, so a lease check meanwhile finds it running, not lost. A failed store fails the call, and
+    /// the runner reports again; an outcome never stored leaves its row running, and the lease brings the task back. The
+    /// runner's next report does not wait for this one (<see cref="PartitionReports"/>).
     /// </summary>
-    public Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
+    public async Task ReportOutcomes(IReadOnlyList<TaskOutcomeReport> reports)
     {
         ArgumentNullException.ThrowIfNull(reports);
         var rows = new Dictionary<string, TaskInfo>(StringComparer.Ordinal);
+        List<string>? unknown = null;
         foreach (var r in reports)
         {
             if (_running.TryGetValue(r.TaskId, out var slot) && slot.Row is { } row && row.Attempt == r.Outcome.Attempt)
@@ -735,74 +734,43 @@ internal sealed partial class QueuePartitionGrain(
                 rows[r.TaskId] = row;
                 ObserveAttempt(slot.HandedAt);
             }
+            else
+            {
+                (unknown ??= []).Add(r.TaskId);
+            }
         }
         foreach (var r in reports)
         {
             FreeSlot(r.TaskId, r.Outcome.Attempt);
         }
         Pump();
-        return StoreOutcomesAsync(reports, rows);
-    }
-
-    /// <summary>
-    /// Stores reported outcomes (<see cref="TaskLifecycle"/> decides each), rows this partition did not hold read first. A
-    /// failed write is tried again from the stored rows, with backoff, here rather than by the reporter (whose retry would
-    /// find the slots already free); an outcome that is never stored leaves its row running, and the lease brings the
-    /// task back.
-    /// </summary>
-    private async Task StoreOutcomesAsync(IReadOnlyList<TaskOutcomeReport> reports, Dictionary<string, TaskInfo> rows)
-    {
+        if (unknown is not null)
+        {
+            foreach (var row in await store.GetManyAsync(unknown))
+            {
+                rows[row.Id] = row;
+            }
+        }
         var outcomes = reports.ToDictionary(r => r.TaskId, r => r.Outcome, StringComparer.Ordinal);
-        var delay = RetryOutcomesAfter;
-        for (var attempt = 1; ; attempt++)
+        var ended = await ApplyAsync(rows, (id, row) =>
         {
-            try
+            var outcome = outcomes[id];
+            // A cancelled task stopped: its end is already stored (by the cancel), nothing to record.
+            return outcome.Kind == AttemptOutcomeKind.Cancelled && row.Status != TaskStatus.Running
+                ? null
+                : TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
+        });
+        var now = time.GetUtcNow();
+        foreach (var r in reports)
+        {
+            // Counted once stored, so the queue's figures never run ahead of what a get reads.
+            Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
+            if (ended.TryGetValue(r.TaskId, out var after) && after.Status.IsPending())
             {
-                var unknown = reports.Where(r => !rows.ContainsKey(r.TaskId)).Select(r => r.TaskId).ToList();
-                if (unknown.Count > 0)
-                {
-                    foreach (var row in await store.GetManyAsync(unknown))
-                    {
-                        rows[row.Id] = row;
-                    }
-                }
-                var ended = await ApplyAsync(rows, (id, row) =>
-                {
-                    var outcome = outcomes[id];
-                    // A cancelled task stopped: its end is already stored (by the cancel), nothing to record.
-                    return outcome.Kind == AttemptOutcomeKind.Cancelled && row.Status != TaskStatus.Running
-                        ? null
-                        : TaskLifecycle.CommandFor(outcome, Random.Shared.NextDouble());
-                });
-                var now = time.GetUtcNow();
-                foreach (var r in reports)
-                {
-                    // Counted once stored, so the queue's figures never run ahead of what a get reads.
-                    Count(r.Outcome.Kind != AttemptOutcomeKind.Succeeded);
-                    if (ended.TryGetValue(r.TaskId, out var after) && after.Status.IsPending())
-                    {
-                        AddPending(after, now);
-                    }
-                }
-                break;
-            }
-            catch (Exception ex) when (attempt < MaxOutcomeTries && !_deactivating)
-            {
-                LogOutcomesRetry(ex, _name, _index, reports.Count, attempt);
-                rows.Clear(); // Read again: a write may have gone through before the failure.
-                await Task.Delay(delay, time);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-            catch (Exception ex)
-            {
-                LogOutcomesLost(ex, _name, _index, reports.Count);
-                break;
+                AddPending(after, now);
             }
         }
-        if (!_deactivating)
-        {
-            Pump();
-        }
+        Pump();
     }
 
     public Task Watch(string taskId)
@@ -1302,11 +1270,10 @@ internal sealed partial class QueuePartitionGrain(
         }
     }
 
-    /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), when to check its lease, and
-    /// the row of an attempt the batch path started (so its outcome needs no read).</summary>
-    /// <summary>A slot of the partition: a claim on its way to the table, a stored claim waiting for room in the share
-    /// (<see cref="SlotPhase.Ahead"/>), or an attempt that takes a slot of the share (handed to the runner, started by its
-    /// grain, or found running in the table). <paramref name="HandedAt"/> is the stopwatch time of the hand-off, 0 if none.</summary>
+    /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), when to check its lease,
+    /// the row of an attempt the batch path started (so its outcome needs no read), and its phase: a claim on its way to the
+    /// table, a stored claim waiting for room in the share (<see cref="SlotPhase.Ahead"/>), or an attempt that takes a slot
+    /// of the share (handed to the runner, started by its grain, or found running in the table). <paramref name="HandedAt"/> is the stopwatch time of the hand-off, 0 if none.</summary>
     private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt, TaskInfo? Row = null,
         SlotPhase Phase = SlotPhase.Running, long HandedAt = 0);
 
@@ -1411,10 +1378,4 @@ internal sealed partial class QueuePartitionGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Calling task {TaskId} failed; its state will be checked again shortly")]
     private partial void LogStartFailed(Exception exception, string taskId);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} outcomes in queue {Queue} partition {Partition} failed (try {Try}); retrying")]
-    private partial void LogOutcomesRetry(Exception exception, string queue, int partition, int count, int @try);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Gave up storing {Count} outcomes in queue {Queue} partition {Partition}; their leases will bring the tasks back")]
-    private partial void LogOutcomesLost(Exception exception, string queue, int partition, int count);
 }
