@@ -34,7 +34,7 @@ public sealed class QueueOptions
     [Range(0, long.MaxValue)] public long WarmRowBytes { get; set; } = 64L << 20;
 
     /// <summary>
-    /// Claims a second round of tasks while a partition's attempts are this short on average (a moving mean of the time from
+    /// Claims two more rounds of tasks (twice the partition's share) while a partition's attempts are this short on average (a moving mean of the time from
     /// hand-off to report): the claims are stored while the attempts before them run, so the next attempt starts the moment a
     /// slot frees instead of after the commit that records the end and the next start. Running attempts stay within the
     /// queue's limit; the tasks claimed ahead read "running" (started_at set, attempt counted) for the time they wait for a

@@ -159,8 +159,10 @@ internal abstract class SqlTaskStore : ITaskStore, IAsyncDisposable
         QueryAsync($"SELECT {Columns} FROM omni_tasks WHERE workflow_id = @workflow ORDER BY created_at, id",
             cmd => Add(cmd, "@workflow", workflowId), cancellationToken);
 
-    /// <summary>A partition's pending and running tasks, found through <c>ix_omni_tasks_partition</c> on SQLite and the
-    /// partial index <c>ix_omni_tasks_partition_pending</c> on PostgreSQL, whose condition is this statement's status list.</summary>
+    /// <summary>A partition's pending and running tasks, found through the partial index <c>ix_omni_tasks_partition_pending</c>
+    /// on PostgreSQL, whose condition is this statement's status list, and through <c>ix_omni_tasks_queue_status</c> on
+    /// SQLite, whose file holds one silo with one partition a queue by default (deploy/sql/sqlite 0012 dropped the
+    /// partition index that every status change rewrote).</summary>
     internal const string LoadPartitionSql =
         $"SELECT {Columns} FROM omni_tasks WHERE queue = @queue AND partition = @partition AND status IN {PendingStatuses} ORDER BY created_at, id";
 

@@ -1,0 +1,63 @@
+using OmniActors.Lifecycle;
+using OmniActors.Storage;
+
+namespace OmniActors.Tests.Storage;
+
+/// <summary>
+/// deploy/sql/sqlite 0012 takes index writes off a task's path: the partition index goes (a partition's reload reads
+/// <c>ix_omni_tasks_queue_status</c>) and the log's type index keeps only the rarer types. A read that lost its index
+/// would still pass the behavioural tests and scan a large table, so the plans are checked.
+/// </summary>
+public sealed class SqliteLeanIndexPlanTests
+{
+    [Fact]
+    public async Task Partition_reload_searches_the_queue_status_index_and_no_partition_index_is_written()
+    {
+        using var database = new TempSqliteFile();
+        await database.ApplySchemaAsync();
+
+        var details = await PlanAsync(database, SqlTaskStore.LoadPartitionSql, ("@queue", "q"), ("@partition", 0));
+
+        Assert.Contains("SEARCH omni_tasks USING INDEX ix_omni_tasks_queue_status (queue=? AND status=?)", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("SCAN omni_tasks", details, StringComparison.Ordinal);
+        Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_omni_tasks_partition'"));
+    }
+
+    [Theory]
+    [InlineData("error")]
+    [InlineData("dead_lettered")]
+    [InlineData("routed")]
+    public async Task A_filter_on_a_rare_type_searches_the_partial_type_index(string type)
+    {
+        using var database = new TempSqliteFile();
+        await database.ApplySchemaAsync();
+
+        var (sql, parameters) = EventLogStore.LatestSql(new EventLogQuery { Type = type });
+        var details = await PlanAsync(database, sql, [.. parameters]);
+
+        Assert.Contains("SEARCH omni_event_log USING INDEX ix_omni_event_log_rare_type (type=? AND seq>?)", details, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("enqueued")]
+    [InlineData("executing")]
+    [InlineData("complete")]
+    public async Task A_filter_on_a_common_type_walks_seq_and_no_full_type_index_is_written(string type)
+    {
+        using var database = new TempSqliteFile();
+        await database.ApplySchemaAsync();
+
+        var (sql, parameters) = EventLogStore.LatestSql(new EventLogQuery { Type = type });
+        var details = await PlanAsync(database, sql, [.. parameters]);
+
+        Assert.Contains("SEARCH omni_event_log USING INTEGER PRIMARY KEY (rowid>?)", details, StringComparison.Ordinal);
+        Assert.DoesNotContain("TEMP B-TREE", details, StringComparison.Ordinal);
+        Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_omni_event_log_type'"));
+    }
+
+    private static async Task<string> PlanAsync(TempSqliteFile database, string sql, params (string Name, object Value)[] parameters)
+    {
+        var plan = await database.RowsAsync("EXPLAIN QUERY PLAN " + sql, parameters);
+        return string.Join(" | ", plan.Select(row => row[^1]));
+    }
+}
