@@ -30,8 +30,11 @@ public static class OmniActorsSiloExtensions
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TaskOptions>().Bind(configuration.GetSection(TaskOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueOptions>().Bind(configuration.GetSection(QueueOptions.Section))
-            .PostConfigure<IOptions<StorageOptions>>((queues, storage) => queues.DefaultPartitions ??=
-                storage.Value.IsPostgres ? QueueOptions.ServerDefaultPartitions : QueueOptions.SqliteDefaultPartitions)
+            .PostConfigure<IOptions<StorageOptions>>((queues, storage) =>
+            {
+                queues.DefaultPartitions ??= storage.Value.IsPostgres ? QueueOptions.ServerDefaultPartitions : QueueOptions.SqliteDefaultPartitions;
+                queues.ClaimAheadShares ??= storage.Value.IsPostgres ? QueueOptions.ServerClaimAheadShares : QueueOptions.SqliteClaimAheadShares;
+            })
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<QueueStatusOptions>().Bind(configuration.GetSection(QueueStatusOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RunnerOptions>().Bind(configuration.GetSection(RunnerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -34,14 +34,26 @@ public sealed class QueueOptions
     [Range(0, long.MaxValue)] public long WarmRowBytes { get; set; } = 64L << 20;
 
     /// <summary>
-    /// Claims two more rounds of tasks (twice the partition's share) while a partition's attempts are this short on average (a moving mean of the time from
-    /// hand-off to report): the claims are stored while the attempts before them run, so the next attempt starts the moment a
-    /// slot frees instead of after the commit that records the end and the next start. Running attempts stay within the
-    /// queue's limit; the tasks claimed ahead read "running" (started_at set, attempt counted) for the time they wait for a
-    /// slot, at most about one attempt of this length. Longer attempts gain little and are not claimed ahead; zero turns
-    /// claiming ahead off.
+    /// Claims more rounds of tasks (<see cref="ClaimAheadShares"/> times the partition's share) while a partition's attempts
+    /// are this short on average (a moving mean of the time from hand-off to report): the claims are stored while the
+    /// attempts before them run, so the next attempt starts the moment a slot frees instead of after the commit that
+    /// records the end and the next start. Running attempts stay within the queue's limit; the tasks claimed ahead read
+    /// "running" (started_at set, attempt counted) for the time they wait for a slot, a few attempts of this length at
+    /// most. Longer attempts gain little and are not claimed ahead; zero turns claiming ahead off.
     /// </summary>
     public TimeSpan ClaimAheadBelow { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Shares of claims a partition keeps stored ahead while its attempts are short (<see cref="ClaimAheadBelow"/>).
+    /// Unset, it follows the storage: <see cref="SqliteClaimAheadShares"/> on SQLite, whose one writer idles between the
+    /// waves of a single share, and <see cref="ServerClaimAheadShares"/> on PostgreSQL, where two shares measured slower
+    /// (bench/README "SQLite: fewer index writes and two shares ahead"). 0 claims nothing ahead.</summary>
+    [Range(0, 8)] public int? ClaimAheadShares { get; set; }
+
+    /// <summary>The default <see cref="ClaimAheadShares"/> on SQLite.</summary>
+    public const int SqliteClaimAheadShares = 2;
+
+    /// <summary>The default <see cref="ClaimAheadShares"/> on PostgreSQL.</summary>
+    public const int ServerClaimAheadShares = 1;
 
     /// <summary>A task due later than this is not kept warm.</summary>
     public TimeSpan WarmHorizon { get; set; } = TimeSpan.FromSeconds(10);

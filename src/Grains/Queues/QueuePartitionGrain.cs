@@ -25,10 +25,10 @@ namespace OmniActors.Queues;
 /// its task, and the row's version decides any race between it and a batch. Tasks that need more than a plain run
 /// (dependency results, a circuit breaker) are started through their task grain as before.</para>
 /// <para>Overlap: the runner keeps up to eight reports of outcomes in flight to a partition, and while attempts are short
-/// (<see cref="QueueOptions.ClaimAheadBelow"/>) two more rounds of claims are stored beside the running one, each claim
-/// waiting in <see cref="SlotPhase.Ahead"/> for a slot of the share. So a round's commit (its outcomes, the next claims)
-/// runs while the round claimed before it runs, instead of between the two. The handlers running never exceed the share;
-/// claims leave for the runner in the order they left the ready queue.</para>
+/// (<see cref="QueueOptions.ClaimAheadBelow"/>) more rounds of claims (<see cref="QueueOptions.ClaimAheadShares"/>) are
+/// stored beside the running one, each claim waiting in <see cref="SlotPhase.Ahead"/> for a slot of the share. So a round's
+/// commit (its outcomes, the next claims) runs while the round claimed before it runs, instead of between the two. The
+/// handlers running never exceed the share; claims leave for the runner in the order they left the ready queue.</para>
 /// Reentrant: all state changes happen synchronously between awaits, so concurrent messages interleave safely.
 /// </summary>
 [Reentrant]
@@ -125,6 +125,8 @@ internal sealed partial class QueuePartitionGrain(
     private double _attemptTicks;
 
     private readonly long _claimAheadBelow = (long)(queueOptions.Value.ClaimAheadBelow.TotalSeconds * Stopwatch.Frequency);
+
+    private readonly int _aheadShares = queueOptions.Value.ClaimAheadShares ?? QueueOptions.ServerClaimAheadShares;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -990,17 +992,9 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>Claims stored and waiting for a slot.</summary>
     private int AheadCount() => _running.CountOf(SlotPhase.Ahead);
 
-    /// <summary>Claims beyond the share this partition keeps stored: <see cref="AheadShares"/> shares' worth while its
-    /// attempts are short (<see cref="QueueOptions.ClaimAheadBelow"/>), none before it has seen one.</summary>
-    private int ClaimAhead() => _attemptTicks > 0 && _attemptTicks < _claimAheadBelow ? _share * AheadShares : 0;
-
-    /// <summary>
-    /// Shares claimed ahead. Each round of claims and of outcomes waits for the commit after the one in progress; with one
-    /// share ahead the writer still stood idle a quarter of the time between waves. Measured on SQLite's throughput bench,
-    /// interleaved (bench/README "SQLite: fewer index writes and two shares ahead"): two shares made commits larger (165
-    /// rows against 128) and cheaper a task; three measured no better than two.
-    /// </summary>
-    private const int AheadShares = 2;
+    /// <summary>Claims beyond the share this partition keeps stored: <see cref="QueueOptions.ClaimAheadShares"/> shares'
+    /// worth while its attempts are short (<see cref="QueueOptions.ClaimAheadBelow"/>), none before it has seen one.</summary>
+    private int ClaimAhead() => _attemptTicks > 0 && _attemptTicks < _claimAheadBelow ? _share * _aheadShares : 0;
 
     /// <summary>Adds an attempt's time, hand-off to report, to the moving mean.</summary>
     private void ObserveAttempt(long handedAt)

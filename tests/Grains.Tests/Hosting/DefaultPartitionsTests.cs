@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OmniActors.Queues;
 using OmniActors.Silo.Hosting;
 
@@ -39,5 +40,26 @@ public sealed class DefaultPartitionsTests
 
         Assert.Equal(expected, topology.PartitionsOf("emails"));
         Assert.Equal(64, Enumerable.Range(0, expected).Sum(i => topology.ShareOf("emails", i)));
+    }
+
+    [Theory]
+    [InlineData(null, null, 2)]
+    [InlineData("PostgreSql", null, 1)]
+    [InlineData(null, "0", 0)]
+    [InlineData("PostgreSql", "3", 3)]
+    public void Claims_ahead_are_two_shares_on_sqlite_and_one_on_postgresql_unless_configured(string? provider, string? shares, int expected)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        var settings = new Dictionary<string, string?> { ["OmniActors:Queues:ClaimAheadShares"] = shares };
+        if (provider is not null)
+        {
+            settings["OmniActors:Storage:Provider"] = provider;
+            settings["OmniActors:Storage:ConnectionString"] = "Host=127.0.0.1;Username=omni;Password=omni;Database=omni";
+        }
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.UseOmniActorsSilo();
+        using var host = builder.Build();
+
+        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<QueueOptions>>().Value.ClaimAheadShares);
     }
 }
