@@ -7,8 +7,9 @@ using OmniActors.Silo.Hosting;
 
 namespace OmniActors.Tests.Hosting;
 
-/// <summary>A queue's partition count follows the storage unless it is set: one on the embedded SQLite file (a lone
-/// silo), four on PostgreSQL (a cluster spreading a queue's dispatch over its silos).</summary>
+/// <summary>A queue's partition count and its shares claimed ahead follow the storage unless they are set: one partition
+/// and two shares on the embedded SQLite file (a lone silo, one writer), four partitions and one share on PostgreSQL (a
+/// cluster spreading a queue's dispatch over its silos).</summary>
 public sealed class DefaultPartitionsTests
 {
     [Theory]
@@ -21,20 +22,11 @@ public sealed class DefaultPartitionsTests
     public void A_queue_has_one_partition_on_sqlite_and_four_on_postgresql_unless_configured(
         string? provider, string? defaultPartitions, string? queuePartitions, int expected)
     {
-        var builder = Host.CreateApplicationBuilder();
-        var settings = new Dictionary<string, string?>
+        using var host = BuildSilo(provider, new()
         {
             ["OmniActors:Queues:DefaultPartitions"] = defaultPartitions,
             ["OmniActors:Queues:Items:emails:Partitions"] = queuePartitions,
-        };
-        if (provider is not null)
-        {
-            settings["OmniActors:Storage:Provider"] = provider;
-            settings["OmniActors:Storage:ConnectionString"] = "Host=127.0.0.1;Username=omni;Password=omni;Database=omni";
-        }
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.UseOmniActorsSilo();
-        using var host = builder.Build();
+        });
 
         var topology = host.Services.GetRequiredService<QueueTopology>();
 
@@ -49,8 +41,15 @@ public sealed class DefaultPartitionsTests
     [InlineData("PostgreSql", "3", 3)]
     public void Claims_ahead_are_two_shares_on_sqlite_and_one_on_postgresql_unless_configured(string? provider, string? shares, int expected)
     {
+        using var host = BuildSilo(provider, new() { ["OmniActors:Queues:ClaimAheadShares"] = shares });
+
+        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<QueueOptions>>().Value.ClaimAheadShares);
+    }
+
+    /// <summary>A silo host (not started) on SQLite, or on the storage <paramref name="provider"/> names, with <paramref name="settings"/>.</summary>
+    private static IHost BuildSilo(string? provider, Dictionary<string, string?> settings)
+    {
         var builder = Host.CreateApplicationBuilder();
-        var settings = new Dictionary<string, string?> { ["OmniActors:Queues:ClaimAheadShares"] = shares };
         if (provider is not null)
         {
             settings["OmniActors:Storage:Provider"] = provider;
@@ -58,8 +57,6 @@ public sealed class DefaultPartitionsTests
         }
         builder.Configuration.AddInMemoryCollection(settings);
         builder.UseOmniActorsSilo();
-        using var host = builder.Build();
-
-        Assert.Equal(expected, host.Services.GetRequiredService<IOptions<QueueOptions>>().Value.ClaimAheadShares);
+        return builder.Build();
     }
 }
