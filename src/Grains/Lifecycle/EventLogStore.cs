@@ -74,8 +74,8 @@ public sealed class EventLogStore
     /// <summary>
     /// The types of a task's plain run, which most rows carry: on SQLite the type index leaves them out (deploy/sql/sqlite
     /// 0012, <c>ix_omni_event_log_rare_type</c>, whose condition this is word for word), so a task's three rows write no
-    /// type entry. Three comparisons, not <c>NOT IN (…)</c>: SQLite builds an IN list's table for each insert, which cost
-    /// more than the full index saved (bench/README).
+    /// type entry. Three comparisons, not <c>NOT IN (…)</c>: as a partial index's condition that list cost each insert
+    /// more than the full index did (bench/README, SQLite's floor by schema).
     /// </summary>
     internal const string RareTypeCondition = "type <> 'enqueued' AND type <> 'executing' AND type <> 'complete'";
 
