@@ -16,7 +16,7 @@ public sealed class SqliteLeanIndexPlanTests
         using var database = new TempSqliteFile();
         await database.ApplySchemaAsync();
 
-        var details = await PlanAsync(database, SqlTaskStore.LoadPartitionSql, ("@queue", "q"), ("@partition", 0));
+        var details = await database.PlanAsync(SqlTaskStore.LoadPartitionSql, ("@queue", "q"), ("@partition", 0));
 
         Assert.Contains("SEARCH omni_tasks USING INDEX ix_omni_tasks_queue_status (queue=? AND status=?)", details, StringComparison.Ordinal);
         Assert.DoesNotContain("SCAN omni_tasks", details, StringComparison.Ordinal);
@@ -36,16 +36,10 @@ public sealed class SqliteLeanIndexPlanTests
         await database.ApplySchemaAsync();
 
         var (sql, parameters) = EventLogStore.LatestSql(new EventLogQuery { Type = type });
-        var details = await PlanAsync(database, sql, [.. parameters]);
+        var details = await database.PlanAsync(sql, [.. parameters]);
 
         Assert.Contains(expected, details, StringComparison.Ordinal);
         Assert.DoesNotContain("TEMP B-TREE", details, StringComparison.Ordinal);
         Assert.Equal(0L, await database.ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_omni_event_log_type'"));
-    }
-
-    private static async Task<string> PlanAsync(TempSqliteFile database, string sql, params (string Name, object Value)[] parameters)
-    {
-        var plan = await database.RowsAsync("EXPLAIN QUERY PLAN " + sql, parameters);
-        return string.Join(" | ", plan.Select(row => row[^1]));
     }
 }

@@ -61,6 +61,13 @@ public sealed class TempSqliteFile : TempDatabase, IDisposable
         return await SchemaInstaller.ApplyAsync(connection, Dialect);
     }
 
+    /// <summary>SQLite's plan for <paramref name="sql"/> (<c>EXPLAIN QUERY PLAN</c>), its steps' details joined by " | ".</summary>
+    public async Task<string> PlanAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        var plan = await RowsAsync("EXPLAIN QUERY PLAN " + sql, parameters);
+        return string.Join(" | ", plan.Select(row => row[^1]));
+    }
+
     public async Task<SqliteConnection> OpenAsync()
     {
         var connection = new SqliteConnection(ConnectionString);
