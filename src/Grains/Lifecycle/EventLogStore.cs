@@ -71,15 +71,19 @@ public sealed class EventLogStore
         return ($"SELECT {EventLogRows.Columns} FROM omni_event_log WHERE {where} ORDER BY seq DESC LIMIT @limit", parameters);
     }
 
+    /// <summary>The types of a task's plain run, which most of the log's rows carry (declared before the condition built
+    /// from them: static fields start in order).</summary>
+    private static readonly string[] CommonTypes = ["enqueued", "executing", "complete"];
+
     /// <summary>
-    /// The types of a task's plain run, which most rows carry: on SQLite the type index leaves them out (deploy/sql/sqlite
-    /// 0012, <c>ix_omni_event_log_rare_type</c>, whose condition this is word for word), so a task's three rows write no
-    /// type entry. Three comparisons, not <c>NOT IN (…)</c>: as a partial index's condition that list cost each insert
+    /// The rows outside <see cref="CommonTypes"/>: on SQLite the type index holds only these (deploy/sql/sqlite 0012,
+    /// <c>ix_omni_event_log_rare_type</c>, whose condition this is word for word), so a task's three rows write no type
+    /// entry. Three comparisons, not <c>NOT IN (…)</c>: as a partial index's condition that list cost each insert
     /// more than the full index did (bench/README, SQLite's floor by schema).
     /// </summary>
-    internal const string RareTypeCondition = "type <> 'enqueued' AND type <> 'executing' AND type <> 'complete'";
+    internal static readonly string RareTypeCondition = string.Join(" AND ", CommonTypes.Select(type => $"type <> '{type}'"));
 
-    private static bool IsCommonType(string type) => type is "enqueued" or "executing" or "complete";
+    private static bool IsCommonType(string type) => CommonTypes.Contains(type, StringComparer.Ordinal);
 
     private static (string Where, List<(string Name, object Value)> Parameters) Where(EventLogQuery query)
     {

@@ -223,12 +223,12 @@ internal sealed partial class QueuePartitionGrain(
     {
         var now = time.GetUtcNow();
         Trim(now);
-        var ahead = AheadCount();
+        var (ready, running) = ReadyAndRunning();
         return Task.FromResult(new PartitionStats
         {
-            Ready = _queue.ReadyCount + ahead,
+            Ready = ready,
             Scheduled = _queue.ScheduledCount,
-            Running = _running.Count - ahead,
+            Running = running,
             Share = _share,
             Succeeded = _succeeded,
             Failed = _failed,
@@ -526,8 +526,8 @@ internal sealed partial class QueuePartitionGrain(
     {
         if (!_deactivating)
         {
-            var ahead = AheadCount();
-            gauges.Report(_key, _name, _queue.ReadyCount + ahead, _queue.ScheduledCount, _running.Count - ahead);
+            var (ready, running) = ReadyAndRunning();
+            gauges.Report(_key, _name, ready, _queue.ScheduledCount, running);
         }
     }
 
@@ -989,8 +989,12 @@ internal sealed partial class QueuePartitionGrain(
         }
     }
 
-    /// <summary>Claims stored and waiting for a slot.</summary>
-    private int AheadCount() => _running.CountOf(SlotPhase.Ahead);
+    /// <summary>What the queue's figures show: a claim ahead waits for a slot, so it counts as ready, not running.</summary>
+    private (int Ready, int Running) ReadyAndRunning()
+    {
+        var ahead = _running.CountOf(SlotPhase.Ahead);
+        return (_queue.ReadyCount + ahead, _running.Count - ahead);
+    }
 
     /// <summary>Claims beyond the share this partition keeps stored: <see cref="QueueOptions.ClaimAheadShares"/> shares'
     /// worth while its attempts are short (<see cref="QueueOptions.ClaimAheadBelow"/>), none before it has seen one.</summary>
@@ -1275,7 +1279,8 @@ internal sealed partial class QueuePartitionGrain(
     /// <summary>A held slot: the dispatch that took it, the attempt once known (0 while starting), when to check its lease,
     /// the row of an attempt the batch path started (so its outcome needs no read), and its phase: a claim on its way to the
     /// table, a stored claim waiting for room in the share (<see cref="SlotPhase.Ahead"/>), or an attempt that takes a slot
-    /// of the share (handed to the runner, started by its grain, or found running in the table). <paramref name="HandedAt"/> is the stopwatch time of the hand-off, 0 if none.</summary>
+    /// of the share (handed to the runner, started by its grain, or found running in the table). <paramref name="HandedAt"/>
+    /// is the stopwatch time of the hand-off, 0 if none.</summary>
     private readonly record struct Slot(long Token, int Attempt, DateTimeOffset CheckAt, TaskInfo? Row = null,
         SlotPhase Phase = SlotPhase.Running, long HandedAt = 0);
 
